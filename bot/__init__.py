@@ -1,0 +1,1 @@
+"""Lessonloop: micro-courses, quizzes, surveys and answers inside Slack and Telegram."""

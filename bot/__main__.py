@@ -1,0 +1,110 @@
+"""The `lessonloop` command: the one place that wires settings, storage, content and engine."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lessonloop",
+        description="Micro-courses, quizzes, surveys and answers for your customers, in chat.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    validate = commands.add_parser("validate", help="check content files and report every problem")
+    validate.add_argument(
+        "paths", nargs="*", type=Path, help="files or folders (default: the content folder)"
+    )
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument(
+        "--learner", default="learner", help="who you are in the conversation (default: learner)"
+    )
+    chat.add_argument("--locale", help="your language, e.g. en or ko")
+    db = commands.add_parser("db", help="manage the database")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser("upgrade", help="create or update the tables to the latest version")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(f"lessonloop: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if arguments.command == "validate":
+        return _validate(arguments.paths or [settings.content_dir])
+    if arguments.command == "db":
+        return _upgrade(settings)
+    return _chat(settings, arguments.learner, arguments.locale)
+
+
+def _validate(paths: list[Path]) -> int:
+    from bot.content.loader import find_content_files, validate_paths
+
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        print(f"lessonloop: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
+        return 2
+    errors = validate_paths(paths)
+    for error in errors:
+        print(error)
+    files = len(find_content_files(paths))
+    if errors:
+        print(f"{len(errors)} problem(s) in {files} file(s)", file=sys.stderr)
+        return 1
+    print(f"{files} file(s) checked, no problems")
+    return 0
+
+
+def _upgrade(settings: Settings) -> int:
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    database = Database(settings.database_url)
+    try:
+        upgrade(database)
+    finally:
+        database.dispose()
+    print(f"database is up to date: {database.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def _chat(settings: Settings, learner: str, locale: str | None) -> int:
+    from bot.adapters.console import chat
+    from bot.content.errors import ContentInvalid
+    from bot.content.loader import load_content
+    from bot.engine import Engine
+    from storage.db import Database
+    from storage.migrate import current_revision, head_revision
+
+    try:
+        content = load_content([settings.content_dir], settings.default_locale)
+    except ContentInvalid as invalid:
+        for error in invalid.errors:
+            print(error, file=sys.stderr)
+        print("lessonloop: the content has problems; fix them and try again", file=sys.stderr)
+        return 1
+    database = Database(settings.database_url)
+    try:
+        if current_revision(database) != head_revision():
+            print("lessonloop: the database is not set up yet: run `lessonloop db upgrade`", file=sys.stderr)
+            return 2
+        chat(Engine(content, database).handle, learner=learner, locale=locale)
+    except KeyboardInterrupt:
+        print()
+    finally:
+        database.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,251 @@
+"""The commands every learner has on every platform, typed with or without a slash."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bot import lessons, questions, quizzes, surveys
+from bot.messages import ChoiceAccepted
+from bot.phrases import language_name
+from bot.state import LessonFrame, OpenPrompt, PromptKind, QuizFrame, SurveyFrame
+from bot.turn import Turn
+from storage.models import Enrolment, QuizAttempt
+
+_LOCALE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    argument: str
+
+
+_ALIASES = {
+    "start": "start",
+    "courses": "courses",
+    "course": "courses",
+    "menu": "courses",
+    "resume": "resume",
+    "continue": "resume",
+    "progress": "progress",
+    "ask": "ask",
+    "question": "ask",
+    "language": "language",
+    "lang": "language",
+    "stop": "stop",
+    "unsubscribe": "stop",
+    "help": "help",
+}
+_TAKES_ARGUMENT = {"start", "ask", "language"}
+
+
+def parse(text: str) -> Command | None:
+    """A command in `text`, or None. "/ask how?" and "ask how?" are both commands; a bare
+    word only counts when it is the whole message (or a command that takes an argument),
+    so an ordinary sentence starting with "stop" is not an unsubscribe."""
+    stripped = text.strip()
+    slash = stripped.startswith("/")
+    word, _, rest = stripped.lstrip("/").partition(" ")
+    name = word.split("@", 1)[0].casefold()
+    canonical = _ALIASES.get(name)
+    if canonical is None:
+        return Command(name, rest.strip()) if slash and name else None
+    if rest.strip() and not slash and canonical not in _TAKES_ARGUMENT:
+        return None
+    return Command(canonical, rest.strip())
+
+
+def run(turn: Turn, command: Command) -> None:
+    handler = _HANDLERS.get(command.name)
+    if handler is None:
+        turn.send_text(turn.say("unknown_command", command=f"/{command.name}"))
+        turn.send_text(turn.say("help"))
+        return
+    turn.mark("command", command.name)
+    handler(turn, command.argument)
+
+
+def start(turn: Turn, payload: str) -> None:
+    """Greet, resubscribe, and either enrol in the deep-linked course or show the courses."""
+    learner = turn.learner
+    if not learner.subscribed:
+        learner.subscribed = True
+        turn.mark("resubscribed")
+        turn.send_text(turn.say("resubscribed"))
+    if payload:
+        learner.source = learner.source or payload[:64]
+        course = turn.content.courses.get(payload)
+        if course is not None:
+            turn.send_text(turn.say("welcome_new", name=turn.first_name))
+            lessons.start_course(turn, course, source=payload)
+            return
+    if turn.conversation.stack:
+        turn.send_text(turn.say("welcome_back", name=turn.first_name))
+        reshow(turn)
+        return
+    turn.send_text(turn.say("welcome_new" if turn.first_contact else "welcome_back", name=turn.first_name))
+    courses(turn, "")
+
+
+def courses(turn: Turn, _argument: str) -> None:
+    available = list(turn.content.courses.values())
+    if not available:
+        turn.send_text(turn.say("no_courses"))
+        return
+    status = {
+        enrolment.course_id: enrolment.status
+        for enrolment in turn.session.scalars(
+            select(Enrolment).where(Enrolment.learner_id == turn.learner.id)
+        )
+    }
+    labels = []
+    for course in available:
+        title = turn.text(course.title)
+        mark = {"completed": "course_done_mark", "active": "course_active_mark"}.get(
+            status.get(course.id, "")
+        )
+        labels.append(turn.say(mark, title=title) if mark else title)
+    turn.ask(turn.say("pick_course"), PromptKind.COURSE, [course.id for course in available], labels)
+
+
+def picked_course(turn: Turn, prompt: OpenPrompt, index: int) -> bool:
+    turn.conversation.close_prompt(prompt.seq)
+    turn.send(ChoiceAccepted(str(prompt.seq), prompt.labels[index]))
+    course = turn.content.courses.get(prompt.values[index])
+    if course is None:
+        turn.send_text(turn.say("unknown_course"))
+        courses(turn, "")
+        return True
+    lessons.start_course(turn, course)
+    return True
+
+
+def reshow(turn: Turn) -> None:
+    """Show whatever the learner is in the middle of again."""
+    frame = turn.conversation.active
+    if isinstance(frame, LessonFrame):
+        lessons.reshow(turn)
+    elif isinstance(frame, QuizFrame):
+        if frame.finished:
+            turn.conversation.stack.pop()
+            turn.caller_resumes = True
+        else:
+            quizzes.ask_current(turn)
+    elif isinstance(frame, SurveyFrame):
+        surveys.ask_current(turn)
+
+
+def resume(turn: Turn, _argument: str) -> None:
+    if turn.conversation.stack:
+        reshow(turn)
+        return
+    enrolment = turn.session.scalars(
+        select(Enrolment)
+        .where(Enrolment.learner_id == turn.learner.id, Enrolment.status == "active")
+        .order_by(Enrolment.last_activity_at.desc())
+    ).first()
+    course = turn.content.courses.get(enrolment.course_id) if enrolment else None
+    if enrolment is not None and course is not None:
+        lessons.start_course(turn, course)
+        return
+    turn.send_text(turn.say("nothing_in_progress"))
+    courses(turn, "")
+
+
+def progress(turn: Turn, _argument: str) -> None:
+    enrolments = turn.session.scalars(
+        select(Enrolment).where(Enrolment.learner_id == turn.learner.id).order_by(Enrolment.started_at)
+    ).all()
+    if not enrolments:
+        turn.send_text(turn.say("no_progress"))
+        return
+    best: dict[str, tuple[int, bool]] = {}
+    for attempt in turn.session.scalars(
+        select(QuizAttempt).where(
+            QuizAttempt.learner_id == turn.learner.id, QuizAttempt.finished_at.is_not(None)
+        )
+    ):
+        score = (attempt.score_percent or 0, bool(attempt.passed))
+        best[attempt.quiz_id] = max(best.get(attempt.quiz_id, score), score)
+    lines = [turn.say("progress_header")]
+    for enrolment in enrolments:
+        course = turn.content.courses.get(enrolment.course_id)
+        if course is None:
+            continue
+        done = turn.say("progress_completed") if enrolment.status == "completed" else ""
+        lines.append(
+            turn.say(
+                "progress_course",
+                title=turn.text(course.title),
+                done=len(enrolment.completed_lessons),
+                total=len(course.lessons),
+                status=done,
+            )
+        )
+    for quiz_id, (percent, passed) in best.items():
+        quiz = turn.content.quizzes.get(quiz_id)
+        if quiz is not None:
+            mark = turn.say("progress_passed") if passed else ""
+            lines.append(turn.say("progress_quiz", title=turn.text(quiz.title), percent=percent, passed=mark))
+    turn.send_text("\n".join(lines))
+
+
+def ask(turn: Turn, argument: str) -> None:
+    if argument:
+        questions.ask(turn, argument)
+    else:
+        turn.send_text(turn.say("ask_what"))
+
+
+def language(turn: Turn, argument: str) -> None:
+    available = sorted(turn.content.locales)
+    code = argument.strip().casefold().replace("_", "-")
+    if not code:
+        labels = [language_name(locale) for locale in available]
+        turn.ask(turn.say("language_pick"), PromptKind.LANGUAGE, available, labels)
+        return
+    matched = next((locale for locale in available if language_name(locale).casefold() == code), code)
+    if not _LOCALE.match(matched) or matched.split("-")[0] not in {a.split("-")[0] for a in available}:
+        names = ", ".join(f"{language_name(locale)} ({locale})" for locale in available)
+        turn.send_text(turn.say("language_unknown", code=argument.strip(), available=names))
+        return
+    _set_language(turn, matched)
+
+
+def picked_language(turn: Turn, prompt: OpenPrompt, index: int) -> bool:
+    turn.conversation.close_prompt(prompt.seq)
+    turn.send(ChoiceAccepted(str(prompt.seq), prompt.labels[index]))
+    _set_language(turn, prompt.values[index])
+    return True
+
+
+def _set_language(turn: Turn, locale: str) -> None:
+    turn.learner.locale = locale
+    turn.mark("language_set", None, locale)
+    turn.send_text(turn.say("language_set", language=language_name(locale)))
+
+
+def stop(turn: Turn, _argument: str) -> None:
+    turn.learner.subscribed = False
+    turn.mark("unsubscribed")
+    turn.send_text(turn.say("stopped"))
+
+
+def help_(turn: Turn, _argument: str) -> None:
+    turn.send_text(turn.say("help"))
+
+
+_HANDLERS: dict[str, Callable[[Turn, str], None]] = {
+    "start": start,
+    "courses": courses,
+    "resume": resume,
+    "progress": progress,
+    "ask": ask,
+    "language": language,
+    "stop": stop,
+    "help": help_,
+}

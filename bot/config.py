@@ -1,0 +1,68 @@
+"""Settings from `lessonloop.toml` and the environment (the environment wins).
+
+`lessonloop.toml` sits in the working directory (or wherever `LESSONLOOP_CONFIG` points)
+and holds a `[lessonloop]` table; every key has an environment variable of the same name
+in capitals with a `LESSONLOOP_` prefix. README lists them all.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from storage.db import DEFAULT_URL
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_URL
+    content_dir: Path = Path("content")
+    default_locale: str = "en"
+    log_level: str = "WARNING"
+
+    def __repr__(self) -> str:
+        # The database URL may carry a password: never print it.
+        url = make_url(self.database_url).render_as_string(hide_password=True)
+        return (
+            f"Settings(database_url={url!r}, content_dir={str(self.content_dir)!r}, "
+            f"default_locale={self.default_locale!r}, log_level={self.log_level!r})"
+        )
+
+
+_KEYS = ("database_url", "content_dir", "default_locale", "log_level")
+
+
+def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
+    environ = os.environ if environ is None else environ
+    where = Path(environ.get("LESSONLOOP_CONFIG") or (cwd or Path.cwd()) / "lessonloop.toml")
+    values: dict[str, str] = {}
+    if where.is_file():
+        try:
+            table = tomllib.loads(where.read_text(encoding="utf-8")).get("lessonloop", {})
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{where}: {error}") from error
+        unknown = sorted(set(table) - set(_KEYS))
+        if unknown:
+            raise ConfigError(f"{where}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(_KEYS)}")
+        values.update({key: str(value) for key, value in table.items()})
+    elif "LESSONLOOP_CONFIG" in environ:
+        raise ConfigError(f"LESSONLOOP_CONFIG points to {where}, which does not exist")
+    for key in _KEYS:
+        from_env = environ.get(f"LESSONLOOP_{key.upper()}")
+        if from_env:
+            values[key] = from_env
+    return Settings(
+        database_url=values.get("database_url", DEFAULT_URL),
+        content_dir=Path(values.get("content_dir", "content")),
+        default_locale=values.get("default_locale", "en"),
+        log_level=values.get("log_level", "WARNING").upper(),
+    )

@@ -1,0 +1,1 @@
+"""Authored content: the YAML format, its validation, and the typed model the engine reads."""

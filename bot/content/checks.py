@@ -1,0 +1,291 @@
+"""What a schema cannot check: that ids are unique and that every reference lands somewhere.
+
+These run on files that passed the schema, so the data has the documented shape. Ids of files
+that failed the schema are still registered (loosely), so a typo in a quiz file is reported
+once, in that file, and not again as "unknown quiz" in every course that runs it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from bot.content.errors import ContentError, PathPart, SourceFile
+from bot.content.model import CSAT_BANDS, END_OF_LESSON, NPS_BANDS
+from bot.content.templates import Reference, placeholders
+
+Path_ = tuple[PathPart, ...]
+_STEP = "lessons/*/steps/*/"
+_STEP_TEXTS = (
+    "say image/alt image/caption link/title ask/text ask/choices/*/label ask_text/text cta/text cta/label"
+)
+_QUIZ_TEXTS = "title intro questions/*/text questions/*/explanation questions/*/options/*/text"
+TEXT_PATHS: Mapping[str, tuple[str, ...]] = {
+    "course": ("title", "description", "lessons/*/title", *(_STEP + tail for tail in _STEP_TEXTS.split())),
+    "quiz": (*_QUIZ_TEXTS.split(), "questions/*/options/*/feedback"),
+    "survey": ("title", "intro", "thank_you", "questions/*/text", "questions/*/follow_up/*"),
+    "faq": ("support", "entries/*/question", "entries/*/answer"),
+    "campaign": ("title", "description"),
+}
+"""Where each kind of file has learner-facing text (a string or a locale map)."""
+
+_BANDS = {"nps": NPS_BANDS, "csat": CSAT_BANDS, "text": ()}
+_PLURAL = {
+    "course": "courses",
+    "quiz": "quizzes",
+    "survey": "surveys",
+    "faq": "FAQs",
+    "campaign": "campaigns",
+}
+
+
+def walk(data: object, pattern: str) -> Iterator[tuple[Path_, Any]]:
+    """Every (path, value) matching a slash pattern where `*` is any list item or mapping key."""
+    found: list[tuple[Path_, Any]] = [((), data)]
+    for part in pattern.split("/"):
+        nxt: list[tuple[Path_, Any]] = []
+        for path, node in found:
+            if part == "*" and isinstance(node, list):
+                nxt.extend(((*path, index), item) for index, item in enumerate(node))
+            elif part == "*" and isinstance(node, dict):
+                nxt.extend(((*path, key), item) for key, item in node.items())
+            elif isinstance(node, dict) and part in node:
+                nxt.append(((*path, part), node[part]))
+        found = nxt
+    return iter(found)
+
+
+def iter_texts(kind: str, data: object) -> Iterator[tuple[Path_, Any]]:
+    """Every learner-facing text of a file, with its path."""
+    for pattern in TEXT_PATHS.get(kind, ()):
+        yield from walk(data, pattern)
+
+
+@dataclass
+class _Index:
+    """Every id defined anywhere, with where it was first defined."""
+
+    defined: dict[tuple[str, str], tuple[SourceFile, Path_]] = field(default_factory=dict)
+    lessons: dict[str, list[str]] = field(default_factory=dict)
+    stored: set[str] = field(default_factory=set)
+
+    def ids(self, kind: str) -> list[str]:
+        return sorted(name for (known_kind, name) in self.defined if known_kind == kind)
+
+    def add(self, source: SourceFile, kind: str, name: object, path: Path_) -> ContentError | None:
+        if not isinstance(name, str):
+            return None
+        first = self.defined.setdefault((kind, name), (source, path))
+        if first[0] is source and first[1] == path:
+            return None
+        line, column = first[0].position(first[1])
+        what = "FAQ entry" if kind == "faq-entry" else kind
+        where = f"{first[0].name}:{line + 1}:{column + 1}"
+        return source.error(path, f"duplicate {what} id '{name}': already used at {where}")
+
+    def register(self, source: SourceFile, report: bool) -> list[ContentError]:
+        data = source.data
+        found = [self.add(source, source.kind, data.get("id"), ("id",))]
+        if source.kind == "faq":
+            found += [
+                self.add(source, "faq-entry", value, path) for path, value in walk(data, "entries/*/id")
+            ]
+        if source.kind == "course" and isinstance(data.get("id"), str):
+            lessons = [value for _, value in walk(data, "lessons/*/id") if isinstance(value, str)]
+            self.lessons.setdefault(str(data["id"]), lessons)
+        for pattern in (_STEP + "ask/store_as", _STEP + "ask_text/store_as"):
+            self.stored.update(value for _, value in walk(data, pattern) if isinstance(value, str))
+        return [error for error in found if error is not None] if report else []
+
+
+def cross_check(sources: Sequence[SourceFile], failed: Collection[str] = ()) -> list[ContentError]:
+    """Every cross-reference problem of `sources`, in file order; files named in `failed` (which
+    did not pass the schema) are not checked, they only lend their ids to the others."""
+    index = _Index()
+    errors = [error for source in sources for error in index.register(source, source.name not in failed)]
+    for source in sources:
+        if source.name not in failed:
+            errors += _CHECKS.get(source.kind, _no_checks)(source, index)
+            errors += _text_errors(source, index)
+    return errors
+
+
+def _data(source: SourceFile) -> Any:
+    """The file's data; it passed the schema, so its shape is the documented one."""
+    return source.data
+
+
+def _no_checks(source: SourceFile, index: _Index) -> list[ContentError]:
+    return []
+
+
+def _duplicates(source: SourceFile, items: Iterable[tuple[Path_, Any]], what: str) -> list[ContentError]:
+    seen: dict[str, Path_] = {}
+    errors = []
+    for path, value in items:
+        if value in seen:
+            line = source.position(seen[value])[0] + 1
+            errors.append(source.error(path, f"duplicate {what} id '{value}' (already used on line {line})"))
+        seen.setdefault(value, path)
+    return errors
+
+
+def _unknown(kind: str, name: str, index: _Index) -> str:
+    known = index.ids(kind)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    listing = ", ".join(known) if known else "none"
+    return f"there is no {kind} with id '{name}' ({hint}known {_PLURAL[kind]}: {listing})"
+
+
+def _check_course(source: SourceFile, index: _Index) -> list[ContentError]:
+    errors = _duplicates(source, walk(source.data, "lessons/*/id"), "lesson")
+    for number, lesson in enumerate(_data(source)["lessons"]):
+        errors += _check_lesson(source, ("lessons", number), lesson, index)
+    return errors
+
+
+def _check_lesson(
+    source: SourceFile, where: Path_, lesson: dict[str, Any], index: _Index
+) -> list[ContentError]:
+    step_ids = [
+        ((*where, "steps", n, "id"), step["id"]) for n, step in enumerate(lesson["steps"]) if "id" in step
+    ]
+    errors = _duplicates(source, step_ids, "step")
+    errors += [source.error(path, "'end' is reserved for finishing a lesson; pick another step id")
+               for path, value in step_ids if value == END_OF_LESSON]  # fmt: skip
+    names = list(dict.fromkeys(value for _, value in step_ids))
+    listing = f"its step ids are: {', '.join(names)}" if names else "none of its steps has an id"
+
+    def target(path: Path_, value: str, what: str) -> None:
+        if value != END_OF_LESSON and value not in names:
+            message = f"lesson '{lesson['id']}' has no step with id '{value}' ({listing})"
+            errors.append(source.error(path, f"{what} '{value}' points nowhere: {message}"))
+
+    for number, step in enumerate(lesson["steps"]):
+        here = (*where, "steps", number)
+        if "goto" in step:
+            target((*here, "goto"), step["goto"], "goto")
+        for path, value in walk(step, "ask/choices/*/goto"):
+            target(here + path, value, "goto")
+        if "branch" in step:
+            branch = step["branch"]
+            for case, value in branch["cases"].items():
+                target((*here, "branch", "cases", case), value, f"branch case '{case}' ->")
+            if "default" in branch:
+                target((*here, "branch", "default"), branch["default"], "branch default")
+            if branch["on"] not in index.stored:
+                stored = ", ".join(sorted(index.stored)) or "none"
+                message = f"no step stores an answer called '{branch['on']}' (stored answers: {stored})"
+                errors.append(source.error((*here, "branch", "on"), message))
+        for kind in ("quiz", "survey"):
+            if kind in step and (kind, step[kind]) not in index.defined:
+                errors.append(source.error((*here, kind), _unknown(kind, step[kind], index)))
+    return errors
+
+
+def _check_quiz(source: SourceFile, index: _Index) -> list[ContentError]:
+    errors = _duplicates(source, walk(source.data, "questions/*/id"), "question")
+    for number, question in enumerate(_data(source)["questions"]):
+        here: Path_ = ("questions", number)
+        options = question.get("options", [])
+        errors += _duplicates(
+            source, ((here + path, v) for path, v in walk(question, "options/*/id")), "option"
+        )
+        correct = [option["id"] for option in options if option.get("correct") is True]
+        kind = question["type"]
+        if kind in ("single", "multiple") and not correct:
+            message = f"question '{question['id']}' has no correct option: mark one with `correct: true`"
+            errors.append(source.error(here, message))
+        elif kind == "single" and len(correct) > 1:
+            message = (
+                f"question '{question['id']}' is type single but has {len(correct)} correct options "
+                f"({', '.join(correct)}): mark only one, or use type: multiple"
+            )
+            errors.append(source.error(here, message))
+    return errors
+
+
+def _check_survey(source: SourceFile, index: _Index) -> list[ContentError]:
+    errors = _duplicates(source, walk(source.data, "questions/*/id"), "question")
+    for number, question in enumerate(_data(source)["questions"]):
+        bands = _BANDS[question["type"]]
+        for band in question.get("follow_up", {}):
+            if band not in bands:
+                fits = (
+                    f"{question['type']} bands are: {', '.join(bands)}"
+                    if bands
+                    else "a text question has none"
+                )
+                message = f"follow_up '{band}' does not fit a {question['type']} question ({fits})"
+                errors.append(source.error(("questions", number, "follow_up", band), message))
+    return errors
+
+
+def _check_faq(source: SourceFile, index: _Index) -> list[ContentError]:
+    errors = []
+    for path, value in walk(source.data, "entries/*/lesson"):
+        course, lesson = value.split("/", 1)
+        if course not in index.lessons:
+            errors.append(source.error(path, f"lesson '{value}': {_unknown('course', course, index)}"))
+        elif lesson not in index.lessons[course]:
+            lessons = ", ".join(dict.fromkeys(index.lessons[course]))
+            message = (
+                f"lesson '{value}': course '{course}' has no lesson '{lesson}' (its lessons are: {lessons})"
+            )
+            errors.append(source.error(path, message))
+    return errors
+
+
+def _check_campaign(source: SourceFile, index: _Index) -> list[ContentError]:
+    sends = _data(source)["sends"]
+    return [
+        source.error(("sends", kind), _unknown(kind, sends[kind], index))
+        for kind in ("course", "survey")
+        if kind in sends and (kind, sends[kind]) not in index.defined
+    ]
+
+
+_CHECKS = {
+    "course": _check_course,
+    "quiz": _check_quiz,
+    "survey": _check_survey,
+    "faq": _check_faq,
+    "campaign": _check_campaign,
+}
+
+
+def _text_errors(source: SourceFile, index: _Index) -> list[ContentError]:
+    errors = []
+    default = source.default_locale
+    for path, text in iter_texts(source.kind, source.data):
+        if isinstance(text, dict) and default not in text:
+            message = f"no '{default}' text, the file's default_locale (this text has: {', '.join(text)})"
+            errors.append(source.error(path, message))
+        variants = text.items() if isinstance(text, dict) else [(None, text)]
+        for locale, value in variants:
+            errors += _template_errors(source, path if locale is None else (*path, locale), value, index)
+    return errors
+
+
+def _template_errors(source: SourceFile, path: Path_, text: str, index: _Index) -> list[ContentError]:
+    errors = []
+    block = isinstance(source.node(path), LiteralScalarString)
+    for found in placeholders(text):
+        offset = found.lineno if block else found.lineno - 1
+        if isinstance(found, Reference):
+            if found.root != "answers" or not found.name or found.name in index.stored:
+                continue
+            stored = ", ".join(sorted(index.stored)) or "none"
+            message = (
+                f"'answers.{found.name}' is not stored by any step: add `store_as: {found.name}` to an ask "
+                f"or ask_text step (stored answers: {stored})"
+            )
+        else:
+            message = found.message
+        errors.append(source.error(path, message, at_value=True, line_offset=offset))
+    return errors

@@ -1,0 +1,314 @@
+"""Read content YAML, report every problem at once, and build the engine's frozen model.
+
+Authors fix content in rounds, so validation never stops at the first problem: every file is
+parsed, schema-checked and cross-checked, and all errors come back sorted by file and line.
+The engine only ever gets a `ContentPack` built from content that passed all of it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarbool import ScalarBoolean
+
+from bot.content import model as m
+from bot.content.checks import cross_check, iter_texts
+from bot.content.errors import ContentError, ContentInvalid, SourceFile, key_text, sort_errors
+from bot.content.schema import describe, schema_errors
+
+CONTENT_SUFFIXES = (".yaml", ".yml")
+STEP_KEYS = ("say", "image", "link", "ask", "ask_text", "branch", "quiz", "survey", "cta")
+TRUE_LABEL = m.LocalText(
+    {"en": "True", "ko": "참", "zh": "对", "ja": "正しい", "es": "Verdadero", "fr": "Vrai", "de": "Richtig"},
+    "en",
+)
+FALSE_LABEL = m.LocalText(
+    {"en": "False", "ko": "거짓", "zh": "错", "ja": "誤り", "es": "Falso", "fr": "Faux", "de": "Falsch"}, "en"
+)
+
+
+_SYNTAX_HINTS = {
+    "mapping values are not allowed here": "; is there a ': ' inside a value? Put that value in quotes",
+    "found character '\\t'": "; indent with spaces, not tabs",
+    "found duplicate key": "; each key may appear once per mapping",
+}
+"""Extra words for the YAML mistakes authors make most."""
+
+
+def find_content_files(paths: Sequence[Path]) -> list[Path]:
+    """A directory gives every *.yaml / *.yml under it, sorted; a file gives itself."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.suffix in CONTENT_SUFFIXES and p.is_file())
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def validate_paths(paths: Sequence[Path]) -> list[ContentError]:
+    """Every problem in every content file under `paths`, sorted by file and line; never raises."""
+    return _analyse(paths)[1]
+
+
+def load_content(paths: Sequence[Path], default_locale: str = "en") -> m.ContentPack:
+    """The content under `paths` as a `ContentPack`; raises `ContentInvalid` listing every problem."""
+    sources, errors = _analyse(paths)
+    if errors:
+        raise ContentInvalid(errors)
+    found: dict[str, dict[str, Any]] = {kind: {} for kind in _BUILDERS}
+    for source in sources:
+        item = _BUILDERS[source.kind](source.data, source.default_locale)
+        found[source.kind][item.id] = item
+    return m.ContentPack(
+        courses=found["course"],
+        quizzes=found["quiz"],
+        surveys=found["survey"],
+        faqs=found["faq"],
+        campaigns=found["campaign"],
+        default_locale=default_locale,
+    )
+
+
+# --- reading and checking -------------------------------------------------------------------
+
+
+def _analyse(paths: Sequence[Path]) -> tuple[list[SourceFile], list[ContentError]]:
+    sources: list[SourceFile] = []
+    errors: list[ContentError] = []
+    failed: set[str] = set()
+    for path in find_content_files(paths):
+        parsed = _parse(path)
+        if isinstance(parsed, ContentError):
+            errors.append(parsed)
+            continue
+        sources.append(parsed)
+        problems = schema_errors(parsed)
+        if problems:
+            failed.add(parsed.name)
+            errors += problems
+    errors += cross_check(sources, failed)
+    return sources, sort_errors(errors)
+
+
+def _display(path: Path) -> str:
+    if path.is_absolute():
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+    return str(path)
+
+
+def _parse(path: Path) -> SourceFile | ContentError:
+    name = _display(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return ContentError(name, 1, 1, "", f"cannot read this file: {exc}")
+    try:
+        tree = YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        return _syntax_error(name, exc)
+    except YAMLError as exc:
+        return ContentError(name, 1, 1, "", f"YAML syntax error: {exc}")
+    if tree is None:
+        return ContentError(name, 1, 1, "", "the file is empty: it needs at least `kind:` and `id:`")
+    data = _plain(tree)
+    if not isinstance(data, dict):
+        message = f"the top level must be a mapping starting with `kind:`, not {describe(data)}"
+        return ContentError(name, 1, 1, "", message)
+    return SourceFile(name, tree, data)
+
+
+def _syntax_error(name: str, exc: MarkedYAMLError) -> ContentError:
+    mark, context = exc.problem_mark or exc.context_mark, exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    problem = (exc.problem or exc.context or "cannot parse").strip()
+    if exc.context == "expected a single document in the stream":
+        problem = "only one document per file: split the content after '---' into its own file"
+    elif exc.context and context is not None and context is not mark and "duplicate key" not in problem:
+        where = f"line {context.line + 1}, column {context.column + 1}"
+        problem += f" ({exc.context.strip()} that starts at {where})"
+    hint = next((hint for start, hint in _SYNTAX_HINTS.items() if problem.startswith(start)), "")
+    return ContentError(name, line, column, "", f"YAML syntax error: {problem}{hint}")
+
+
+def _plain(node: object) -> object:
+    """The ruamel tree as plain JSON-like data (str keys), which is what the schema validates."""
+    if isinstance(node, dict):
+        return {key_text(key): _plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(item) for item in node]
+    if isinstance(node, ScalarBoolean):
+        return bool(node)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, (datetime.date, datetime.datetime)):
+        return node.isoformat()
+    return str(node)
+
+
+# --- building the model ---------------------------------------------------------------------
+
+
+def _text(value: Any, locale: str) -> m.LocalText:
+    return m.LocalText(dict(value) if isinstance(value, dict) else {locale: value}, locale)
+
+
+def _maybe(value: Any, locale: str) -> m.LocalText | None:
+    return None if value is None else _text(value, locale)
+
+
+def _course(data: Mapping[str, Any], locale: str) -> m.Course:
+    variants = [
+        frozenset(t) if isinstance(t, dict) else frozenset({locale}) for _, t in iter_texts("course", data)
+    ]
+    lessons = tuple(
+        m.Lesson(
+            lesson["id"], _text(lesson["title"], locale), tuple(_step(s, locale) for s in lesson["steps"])
+        )
+        for lesson in data["lessons"]
+    )
+    return m.Course(
+        id=data["id"],
+        title=_text(data["title"], locale),
+        description=_maybe(data.get("description"), locale),
+        lessons=lessons,
+        default_locale=locale,
+        locales=frozenset.intersection(*variants),
+    )
+
+
+def _step(step: Mapping[str, Any], locale: str) -> m.Step:
+    key = next(key for key in STEP_KEYS if key in step)
+    return m.Step(_action(key, step[key], locale), step.get("id"), step.get("goto"))
+
+
+def _action(key: str, body: Any, locale: str) -> m.StepAction:
+    if key == "say":
+        return m.Say(_text(body, locale))
+    if key == "image":
+        return m.ShowImage(body["url"], _text(body["alt"], locale), _maybe(body.get("caption"), locale))
+    if key == "link":
+        return m.ShowLink(body["url"], _text(body["title"], locale))
+    if key == "ask":
+        return m.AskChoice(
+            _text(body["text"], locale),
+            tuple(_choice(c, locale) for c in body["choices"]),
+            body.get("store_as"),
+        )
+    if key == "ask_text":
+        return m.AskText(_text(body["text"], locale), body["store_as"])
+    if key == "branch":
+        return m.Branch(body["on"], dict(body["cases"]), body.get("default"))
+    if key == "quiz":
+        return m.RunQuiz(body)
+    if key == "survey":
+        return m.RunSurvey(body)
+    return m.CallToAction(_text(body["text"], locale), _text(body["label"], locale), body["url"])
+
+
+def _choice(choice: Mapping[str, Any], locale: str) -> m.ChoiceOption:
+    label = _text(choice["label"], locale)
+    return m.ChoiceOption(label, choice.get("value", label.variants[locale]), choice.get("goto"))
+
+
+def _quiz(data: Mapping[str, Any], locale: str) -> m.Quiz:
+    return m.Quiz(
+        id=data["id"],
+        title=_text(data["title"], locale),
+        questions=tuple(_question(q, locale) for q in data["questions"]),
+        pass_mark=int(data["pass_mark"]),
+        retry_missed=data.get("retry_missed", False),
+        default_locale=locale,
+        intro=_maybe(data.get("intro"), locale),
+    )
+
+
+def _question(question: Mapping[str, Any], locale: str) -> m.QuizQuestion:
+    kind = m.QuestionType(question["type"])
+    options: tuple[m.QuizOption, ...]
+    if kind is m.QuestionType.TRUE_FALSE:
+        answer = question["answer"]
+        options = (
+            m.QuizOption("true", TRUE_LABEL, answer is True),
+            m.QuizOption("false", FALSE_LABEL, answer is False),
+        )
+    else:
+        options = tuple(
+            m.QuizOption(
+                o["id"], _text(o["text"], locale), o.get("correct", False), _maybe(o.get("feedback"), locale)
+            )
+            for o in question["options"]
+        )
+    explanation = _maybe(question.get("explanation"), locale)
+    return m.QuizQuestion(question["id"], kind, _text(question["text"], locale), options, explanation)
+
+
+def _survey(data: Mapping[str, Any], locale: str) -> m.Survey:
+    questions = tuple(
+        m.SurveyQuestion(
+            id=q["id"],
+            type=m.SurveyQuestionType(q["type"]),
+            text=_text(q["text"], locale),
+            follow_up={band: _text(text, locale) for band, text in q.get("follow_up", {}).items()},
+            optional=q.get("optional", False),
+        )
+        for q in data["questions"]
+    )
+    return m.Survey(
+        id=data["id"],
+        title=_text(data["title"], locale),
+        questions=questions,
+        default_locale=locale,
+        intro=_maybe(data.get("intro"), locale),
+        thank_you=_maybe(data.get("thank_you"), locale),
+    )
+
+
+def _faq(data: Mapping[str, Any], locale: str) -> m.Faq:
+    entries = tuple(
+        m.FaqEntry(
+            id=e["id"],
+            question=_text(e["question"], locale),
+            answer=_text(e["answer"], locale),
+            phrasings=_phrasings(e.get("phrasings", []), locale),
+            tags=tuple(e.get("tags", ())),
+            lesson=m.LessonRef(*e["lesson"].split("/", 1)) if "lesson" in e else None,
+            faq_id=data["id"],
+        )
+        for e in data["entries"]
+    )
+    return m.Faq(data["id"], entries, locale, _maybe(data.get("support"), locale))
+
+
+def _phrasings(value: Any, locale: str) -> dict[str, tuple[str, ...]]:
+    if isinstance(value, dict):
+        return {key: tuple(items) for key, items in value.items()}
+    return {locale: tuple(value)} if value else {}
+
+
+def _campaign(data: Mapping[str, Any], locale: str) -> m.Campaign:
+    sends = data["sends"]
+    return m.Campaign(data["id"], _text(data["title"], locale), sends.get("course"), sends.get("survey"))
+
+
+_BUILDERS: Mapping[str, Any] = {
+    "course": _course,
+    "quiz": _quiz,
+    "survey": _survey,
+    "faq": _faq,
+    "campaign": _campaign,
+}

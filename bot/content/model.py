@@ -1,0 +1,328 @@
+"""What authors write, as the engine sees it: frozen, validated, typed.
+
+The loader (`bot.content.loader`) builds these from YAML only after the schema and the
+cross-reference checks have passed, so the engine can trust every id it finds here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+END_OF_LESSON = "end"
+"""The `goto:` target that finishes a lesson."""
+
+
+@dataclass(frozen=True)
+class LocalText:
+    """A text in one or more locales; `pick` falls back to the author's default locale."""
+
+    variants: Mapping[str, str]
+    default_locale: str
+
+    def pick(self, locale: str) -> str:
+        """The text for `locale` (`pt-br` falls back to `pt`, then to the default)."""
+        if locale in self.variants:
+            return self.variants[locale]
+        language = locale.split("-", 1)[0]
+        if language in self.variants:
+            return self.variants[language]
+        if self.default_locale in self.variants:
+            return self.variants[self.default_locale]
+        return next(iter(self.variants.values()), "")
+
+    @property
+    def locales(self) -> frozenset[str]:
+        return frozenset(self.variants)
+
+
+def plain(text: str, locale: str = "en") -> LocalText:
+    """A text that exists in one locale only (handy for built-in labels and tests)."""
+    return LocalText({locale: text}, locale)
+
+
+# --- lesson steps -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Say:
+    text: LocalText
+
+
+@dataclass(frozen=True)
+class ShowImage:
+    url: str
+    alt: LocalText
+    caption: LocalText | None = None
+
+
+@dataclass(frozen=True)
+class ShowLink:
+    url: str
+    title: LocalText
+
+
+@dataclass(frozen=True)
+class ChoiceOption:
+    label: LocalText
+    value: str
+    goto: str | None = None
+
+
+@dataclass(frozen=True)
+class AskChoice:
+    """Buttons; the chosen `value` is stored under `store_as` when given."""
+
+    text: LocalText
+    options: tuple[ChoiceOption, ...]
+    store_as: str | None = None
+
+
+@dataclass(frozen=True)
+class AskText:
+    """A free-text question whose answer is stored under `store_as`."""
+
+    text: LocalText
+    store_as: str
+
+
+@dataclass(frozen=True)
+class Branch:
+    """Jump on a stored answer: `cases` maps an answer value to a step id."""
+
+    on: str
+    cases: Mapping[str, str]
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class RunQuiz:
+    quiz_id: str
+
+
+@dataclass(frozen=True)
+class RunSurvey:
+    survey_id: str
+
+
+@dataclass(frozen=True)
+class CallToAction:
+    text: LocalText
+    label: LocalText
+    url: str
+
+
+StepAction = Say | ShowImage | ShowLink | AskChoice | AskText | Branch | RunQuiz | RunSurvey | CallToAction
+
+
+@dataclass(frozen=True)
+class Step:
+    action: StepAction
+    id: str | None = None
+    goto: str | None = None
+    """Where to continue after this step instead of the next one (`end` ends the lesson)."""
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: LocalText
+    steps: tuple[Step, ...]
+
+    def index_of(self, step_id: str) -> int | None:
+        """The position of the step called `step_id`; `end` is one past the last step."""
+        if step_id == END_OF_LESSON:
+            return len(self.steps)
+        for index, step in enumerate(self.steps):
+            if step.id == step_id:
+                return index
+        return None
+
+
+@dataclass(frozen=True)
+class Course:
+    id: str
+    title: LocalText
+    description: LocalText | None
+    lessons: tuple[Lesson, ...]
+    default_locale: str
+    locales: frozenset[str]
+    """Locales the course is fully written in; offered to learners by `language`."""
+
+    def lesson(self, lesson_id: str) -> Lesson | None:
+        return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
+
+
+# --- quizzes ------------------------------------------------------------------------
+
+
+class QuestionType(StrEnum):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    TRUE_FALSE = "true_false"
+
+
+@dataclass(frozen=True)
+class QuizOption:
+    id: str
+    text: LocalText
+    correct: bool = False
+    feedback: LocalText | None = None
+
+
+@dataclass(frozen=True)
+class QuizQuestion:
+    id: str
+    type: QuestionType
+    text: LocalText
+    options: tuple[QuizOption, ...]
+    explanation: LocalText | None = None
+
+    @property
+    def correct_option_ids(self) -> frozenset[str]:
+        return frozenset(option.id for option in self.options if option.correct)
+
+    def option(self, option_id: str) -> QuizOption | None:
+        return next((option for option in self.options if option.id == option_id), None)
+
+
+@dataclass(frozen=True)
+class Quiz:
+    id: str
+    title: LocalText
+    questions: tuple[QuizQuestion, ...]
+    pass_mark: int
+    """Percent of questions answered right that passes the quiz."""
+    retry_missed: bool
+    default_locale: str
+    intro: LocalText | None = None
+
+    def question(self, question_id: str) -> QuizQuestion | None:
+        return next((question for question in self.questions if question.id == question_id), None)
+
+
+# --- surveys ------------------------------------------------------------------------
+
+
+class SurveyQuestionType(StrEnum):
+    NPS = "nps"
+    CSAT = "csat"
+    TEXT = "text"
+
+
+NPS_BANDS = ("detractor", "passive", "promoter")
+CSAT_BANDS = ("unhappy", "neutral", "happy")
+
+
+def score_band(question_type: SurveyQuestionType, score: int) -> str | None:
+    """The follow-up band of a score: NPS 0-6/7-8/9-10, CSAT 1-2/3/4-5."""
+    if question_type is SurveyQuestionType.NPS:
+        return "detractor" if score <= 6 else "passive" if score <= 8 else "promoter"
+    if question_type is SurveyQuestionType.CSAT:
+        return "unhappy" if score <= 2 else "neutral" if score == 3 else "happy"
+    return None
+
+
+@dataclass(frozen=True)
+class SurveyQuestion:
+    id: str
+    type: SurveyQuestionType
+    text: LocalText
+    follow_up: Mapping[str, LocalText] = field(default_factory=dict)
+    """Band name to the free-text question asked after a score in that band."""
+    optional: bool = False
+
+    @property
+    def scale(self) -> range:
+        """The scores a rating question accepts (empty for free text)."""
+        if self.type is SurveyQuestionType.NPS:
+            return range(11)
+        if self.type is SurveyQuestionType.CSAT:
+            return range(1, 6)
+        return range(0)
+
+
+@dataclass(frozen=True)
+class Survey:
+    id: str
+    title: LocalText
+    questions: tuple[SurveyQuestion, ...]
+    default_locale: str
+    intro: LocalText | None = None
+    thank_you: LocalText | None = None
+
+
+# --- FAQ ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LessonRef:
+    course_id: str
+    lesson_id: str
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    id: str
+    question: LocalText
+    answer: LocalText
+    phrasings: Mapping[str, tuple[str, ...]]
+    """Locale to the other ways people ask this question."""
+    tags: tuple[str, ...] = ()
+    lesson: LessonRef | None = None
+    faq_id: str = ""
+
+
+@dataclass(frozen=True)
+class Faq:
+    id: str
+    entries: tuple[FaqEntry, ...]
+    default_locale: str
+    support: LocalText | None = None
+
+
+# --- campaigns (reserved) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """Drafted by authors and checked; nothing sends campaigns yet."""
+
+    id: str
+    title: LocalText
+    course_id: str | None = None
+    survey_id: str | None = None
+
+
+# --- the whole pack -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContentPack:
+    courses: Mapping[str, Course]
+    quizzes: Mapping[str, Quiz]
+    surveys: Mapping[str, Survey]
+    faqs: Mapping[str, Faq]
+    campaigns: Mapping[str, Campaign]
+    default_locale: str = "en"
+
+    @property
+    def faq_entries(self) -> tuple[FaqEntry, ...]:
+        return tuple(entry for faq in self.faqs.values() for entry in faq.entries)
+
+    def faq_entry(self, entry_id: str) -> FaqEntry | None:
+        return next((entry for entry in self.faq_entries if entry.id == entry_id), None)
+
+    @property
+    def support_contact(self) -> LocalText | None:
+        """The first FAQ's `support:` text: how to reach a person."""
+        return next((faq.support for faq in self.faqs.values() if faq.support), None)
+
+    @property
+    def locales(self) -> frozenset[str]:
+        """Every locale some course is written in, plus the default."""
+        found: set[str] = {self.default_locale}
+        for course in self.courses.values():
+            found |= course.locales
+        return frozenset(found)

@@ -1,0 +1,187 @@
+"""Personalised text: `{{ learner.first_name }}` and `{{ answers.NAME }}` in content.
+
+Content is written by authors but rendered for every learner on the engine's hot path, so:
+templates run in Jinja's sandbox (content can never reach Python internals), compiled
+templates are cached by source, text without placeholders never touches Jinja, and what a
+learner typed only ever arrives as a *value* (it is printed, never compiled). Rendering never
+raises: a broken placeholder must not stop a lesson, so it is logged and left out.
+
+`placeholders` is the validation side: it walks Jinja's parse tree (not a regex) to find
+what a template refers to, so `lessonloop validate` can reject unknown names before release.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+log = logging.getLogger(__name__)
+
+LEARNER_FIELDS = ("first_name", "name", "locale", "platform", "attributes")
+"""What `learner.X` may name; `learner.attributes.ANYTHING` is any learner attribute."""
+
+ALLOWED_HINT = (
+    "learner.first_name, learner.name, learner.locale, learner.platform, "
+    "learner.attributes.NAME or answers.NAME"
+)
+_ALLOWED_STATEMENTS = (nodes.Output, nodes.If, nodes.For)
+_STATEMENT_NAMES = {"Assign": "set", "AssignBlock": "set", "ExprStmt": "do", "FromImport": "import"}
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class LearnerView:
+    """What templates may know about a learner (and nothing else: no ids, no e-mail)."""
+
+    first_name: str
+    name: str
+    locale: str
+    platform: str
+    attributes: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A valid-looking use of `learner.FIELD` or `answers.NAME` (`name` is "" when dynamic)."""
+
+    root: str
+    name: str
+    lineno: int
+
+
+@dataclass(frozen=True)
+class TemplateProblem:
+    """Something in a template that `validate` must reject; `lineno` is 1-based within the text."""
+
+    message: str
+    lineno: int
+
+
+_ENV = ImmutableSandboxedEnvironment(
+    autoescape=False, undefined=ChainableUndefined, keep_trailing_newline=True
+)
+
+
+def has_template(source: str) -> bool:
+    """Whether a text has placeholders or statements at all (most texts do not)."""
+    return "{{" in source or "{%" in source
+
+
+@lru_cache(maxsize=4096)
+def _compiled(source: str) -> Template | None:
+    try:
+        return _ENV.from_string(source)
+    except Exception as exc:  # a template that slipped past validation must not crash a lesson
+        log.warning("content template does not compile (%s): %r", exc, source[:120])
+        return None
+
+
+def render_text(source: str, learner: LearnerView, answers: Mapping[str, str]) -> str:
+    """`source` with its placeholders filled in; undefined values render as ""; never raises."""
+    if not has_template(source):
+        return source
+    template = _compiled(source)
+    if template is not None:
+        try:
+            return template.render(learner=learner, answers=answers)
+        except Exception as exc:  # e.g. a sandbox SecurityError: leave the placeholders out
+            log.warning("content template failed to render (%s): %r", exc, source[:120])
+    return _TAG.sub("", source)
+
+
+@lru_cache(maxsize=4096)
+def placeholders(source: str) -> tuple[TemplateProblem | Reference, ...]:
+    """What `source` refers to, and what is wrong with it, without rendering it."""
+    if not has_template(source) and "{#" not in source:
+        return ()
+    try:
+        tree = _ENV.parse(source)
+    except TemplateSyntaxError as exc:
+        hint = " (placeholders look like {{ learner.first_name }})"
+        return (TemplateProblem(f"template syntax error: {exc.message}{hint}", exc.lineno or 1),)
+    # names a template sets itself (loop variables; `set` is reported on its own) are not roots
+    loop_names = {"loop"} | {name.name for name in tree.find_all(nodes.Name) if name.ctx == "store"}
+    return tuple(_statement_problems(tree)) + tuple(_walk(tree, frozenset(loop_names)))
+
+
+def _statement_problems(tree: nodes.Template) -> Iterator[TemplateProblem]:
+    for statement in tree.find_all(nodes.Stmt):
+        if not isinstance(statement, _ALLOWED_STATEMENTS):
+            kind = type(statement).__name__
+            name = _STATEMENT_NAMES.get(kind, kind.lower())
+            message = f"'{{% {name} %}}' is not allowed in content; only {{% if %}} and {{% for %}} are"
+            yield TemplateProblem(message, statement.lineno)
+
+
+def _walk(node: nodes.Node, loop_names: frozenset[str]) -> Iterator[TemplateProblem | Reference]:
+    if (
+        isinstance(node, (nodes.Getattr, nodes.Getitem, nodes.Name))
+        and getattr(node, "ctx", "load") == "load"
+    ):
+        base, attrs, rest = _unwind(node)
+        yield from _check_chain(base, attrs, node.lineno, loop_names)
+        for child in rest:
+            yield from _walk(child, loop_names)
+        return
+    if isinstance(node, nodes.Filter) and node.name not in _ENV.filters:
+        yield TemplateProblem(f"unknown filter '{node.name}'", node.lineno)
+    if isinstance(node, nodes.Test) and node.name not in _ENV.tests:
+        yield TemplateProblem(f"unknown test '{node.name}'", node.lineno)
+    for child in node.iter_child_nodes():
+        yield from _walk(child, loop_names)
+
+
+def _unwind(node: nodes.Node) -> tuple[nodes.Node, list[str | None], list[nodes.Node]]:
+    """`learner.attributes['plan']` -> (Name learner, ['attributes', 'plan'], [non-constant keys])."""
+    attrs: list[str | None] = []
+    rest: list[nodes.Node] = []
+    while True:
+        if isinstance(node, nodes.Getattr):
+            attrs.append(node.attr)
+            node = node.node
+        elif isinstance(node, nodes.Getitem):
+            key = node.arg
+            constant = isinstance(key, nodes.Const) and isinstance(key.value, str)
+            attrs.append(key.value if isinstance(key, nodes.Const) and constant else None)
+            if not constant:
+                rest.append(key)
+            node = node.node
+        else:
+            break
+    attrs.reverse()
+    if not isinstance(node, nodes.Name):
+        rest.append(node)
+    return node, attrs, rest
+
+
+def _check_chain(
+    base: nodes.Node, attrs: list[str | None], lineno: int, loop_names: frozenset[str]
+) -> Iterator[TemplateProblem | Reference]:
+    for attr in attrs:
+        if attr is not None and attr.startswith("_"):
+            yield TemplateProblem(f"'{attr}' is not allowed: names starting with _ are off limits", lineno)
+            return
+    if not isinstance(base, nodes.Name) or base.name in loop_names:
+        return
+    first = attrs[0] if attrs else None
+    dotted = base.name + (f".{first}" if first else "")
+    if base.name == "learner":
+        if not attrs:
+            yield TemplateProblem(f"use one of the learner's fields: {ALLOWED_HINT}", lineno)
+        elif first is not None and first not in LEARNER_FIELDS:
+            yield TemplateProblem(f"'{dotted}' does not exist; use {ALLOWED_HINT}", lineno)
+        else:
+            yield Reference("learner", first or "", lineno)
+    elif base.name == "answers":
+        if not attrs:
+            yield TemplateProblem("name the answer: answers.NAME, where a step has `store_as: NAME`", lineno)
+        else:
+            yield Reference("answers", first or "", lineno)
+    else:
+        yield TemplateProblem(f"unknown placeholder '{dotted}'; templates can use {ALLOWED_HINT}", lineno)

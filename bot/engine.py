@@ -1,0 +1,320 @@
+"""The conversation engine: one inbound event in, the replies out, state saved between.
+
+`Engine.handle` is the only entry point adapters use. Each event runs in one short
+transaction that (1) claims the event id, so a redelivery does nothing, (2) loads and locks
+the learner, (3) routes the event to a flow, and (4) saves the conversation and the
+interaction log. Nothing about a learner is kept in memory between events.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from bot import commands, lessons, questions, quizzes, surveys
+from bot.content.model import ContentPack
+from bot.faq import Decision, FaqMatcher
+from bot.messages import (
+    ChoiceAccepted,
+    ChoicePrompt,
+    ImageReply,
+    InboundEvent,
+    LinkReply,
+    QuizQuestionReply,
+    RatingScale,
+    Reply,
+    TextReply,
+)
+from bot.phrases import phrase
+from bot.state import LessonFrame, OpenPrompt, PromptKind, QuizFrame, dump_conversation, load_conversation
+from bot.state import parse_choice_id as parse_choice
+from bot.turn import Turn
+from storage.db import Database
+from storage.events import claim_event
+from storage.interactions import LoggedInteraction, record_interactions
+from storage.learners import create_learner, find_learner
+from storage.models import Learner, LearnerIdentity
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Engine:
+    def __init__(
+        self,
+        content: ContentPack,
+        database: Database,
+        *,
+        faq: FaqMatcher | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.content = content
+        self.database = database
+        self.faq = faq or FaqMatcher(content)
+        self.clock = clock
+
+    def handle(self, event: InboundEvent) -> tuple[Reply, ...]:
+        """The replies to `event`: empty for a redelivery, an apology if something broke."""
+        try:
+            try:
+                return self._handle(event)
+            except IntegrityError:
+                # Two first events of a new learner raced to create them; the loser retries.
+                log.info("retrying event %s after a concurrent first contact", event.event_id)
+                return self._handle(event)
+        except Exception:
+            log.exception("event %s on %s could not be handled", event.event_id, event.sender.platform.value)
+            return (TextReply(phrase("apology", event.sender.locale_hint or self.content.default_locale)),)
+
+    def _handle(self, event: InboundEvent) -> tuple[Reply, ...]:
+        sender = event.sender
+        now = self.clock()
+        with self.database.transaction() as session:
+            if not claim_event(session, sender.platform.value, event.event_id, now):
+                log.info("event %s on %s was already handled", event.event_id, sender.platform.value)
+                return ()
+            found = find_learner(
+                session,
+                sender.platform.value,
+                sender.workspace,
+                sender.user_id,
+                lock=not self.database.is_sqlite,
+            )
+            first_contact = found is None
+            if found is None:
+                found = create_learner(
+                    session,
+                    platform=sender.platform.value,
+                    workspace=sender.workspace,
+                    user_id=sender.user_id,
+                    conversation_id=event.conversation_id,
+                    first_name=sender.first_name,
+                    last_name=sender.last_name,
+                    now=now,
+                )
+            learner, identity = found
+            _refresh_profile(learner, identity, event)
+            turn = Turn(
+                session=session,
+                learner=learner,
+                conversation=load_conversation(learner.conversation),
+                content=self.content,
+                faq=self.faq,
+                platform=sender.platform.value,
+                now=now,
+                first_contact=first_contact,
+            )
+            route(turn, event)
+            learner.conversation = dump_conversation(turn.conversation)
+            learner.last_seen_at = now
+            record_interactions(session, learner.id, turn.platform, now, _log_rows(event, turn))
+            return tuple(turn.replies)
+
+
+def _refresh_profile(learner: Learner, identity: LearnerIdentity, event: InboundEvent) -> None:
+    """Keep the names, locale hint and reply address the platform reports up to date."""
+    sender = event.sender
+    if sender.first_name and learner.first_name != sender.first_name:
+        learner.first_name = sender.first_name
+    if sender.last_name and learner.last_name != sender.last_name:
+        learner.last_name = sender.last_name
+    hint = sender.locale_hint.casefold().replace("_", "-") if sender.locale_hint else None
+    if hint and learner.locale_hint != hint:
+        learner.locale_hint = hint
+    if sender.timezone and learner.timezone != sender.timezone:
+        learner.timezone = sender.timezone
+    if event.conversation_id and identity.conversation_id != event.conversation_id:
+        identity.conversation_id = event.conversation_id
+
+
+# --- routing ----------------------------------------------------------------------------
+
+PressHandler = Callable[[Turn, OpenPrompt, list[int]], bool]
+
+
+def _single(handler: Callable[[Turn, OpenPrompt, int], bool]) -> PressHandler:
+    return lambda turn, prompt, indexes: handler(turn, prompt, indexes[0])
+
+
+_PRESS_HANDLERS: dict[PromptKind, PressHandler] = {
+    PromptKind.COURSE: _single(commands.picked_course),
+    PromptKind.LESSON_CHOICE: _single(lessons.answer_choice),
+    PromptKind.NEXT_LESSON: _single(lessons.next_lesson),
+    PromptKind.QUIZ_ANSWER: quizzes.answer,
+    PromptKind.QUIZ_AFTER: _single(quizzes.after_quiz),
+    PromptKind.SURVEY_SCORE: _single(surveys.answer_score),
+    PromptKind.SURVEY_SKIP: _single(surveys.skip),
+    PromptKind.FAQ_FEEDBACK: _single(questions.feedback),
+    PromptKind.FAQ_PICK: _single(questions.picked),
+    PromptKind.LANGUAGE: _single(commands.picked_language),
+}
+
+
+def route(turn: Turn, event: InboundEvent) -> None:
+    """Send the event to the flow it belongs to, then let the flow beneath go on (a lesson
+    after its quiz, or whatever the learner was doing before they asked a question)."""
+    if event.start_payload is not None:
+        commands.start(turn, event.start_payload)
+    elif event.choices:
+        _pressed(turn, list(event.choices))
+    elif event.text is not None and event.text.strip():
+        _typed(turn, event.text.strip())
+    else:
+        turn.send_text(turn.say("help"))
+    while turn.caller_resumes:
+        turn.caller_resumes = False
+        commands.reshow(turn)
+
+
+def _pressed(turn: Turn, choice_ids: list[str]) -> None:
+    parsed = [parse_choice(choice_id) for choice_id in choice_ids]
+    prompt = turn.conversation.find_prompt(parsed[0][0]) if parsed[0] else None
+    indexes = [
+        item[1] for item in parsed if item is not None and prompt is not None and item[0] == prompt.seq
+    ]
+    if prompt is None or not indexes or any(index >= len(prompt.values) for index in indexes):
+        _expired(turn)
+        return
+    turn.mark("pressed", prompt.kind.value, prompt.labels[indexes[0]])
+    if not _PRESS_HANDLERS[prompt.kind](turn, prompt, indexes):
+        turn.conversation.close_prompt(prompt.seq)
+        _expired(turn)
+
+
+def _expired(turn: Turn) -> None:
+    if turn.conversation.stack:
+        turn.send_text(turn.say("expired"))
+        commands.reshow(turn)
+    else:
+        turn.send_text(turn.say("expired_nothing"))
+
+
+def _typed(turn: Turn, text: str) -> None:
+    command = commands.parse(text)
+    if command is not None:
+        commands.run(turn, command)
+        return
+    latest = turn.conversation.latest_prompt()
+    if latest is not None and latest.kind is PromptKind.SURVEY_SKIP:
+        skipped = match_typed_choice([latest], text)
+        if skipped is not None and surveys.skip(turn, latest, skipped[1][0]):
+            return
+    if lessons.waiting_for_text(turn):
+        lessons.answer_text(turn, text)
+        return
+    if surveys.waiting_for_text(turn):
+        surveys.answer_text(turn, text)
+        return
+    typed = match_typed_choice(turn.conversation.prompts, text)
+    if typed is not None:
+        prompt, indexes = typed
+        turn.mark("typed_choice", prompt.kind.value, text)
+        if _PRESS_HANDLERS[prompt.kind](turn, prompt, indexes):
+            return
+        turn.conversation.close_prompt(prompt.seq)
+    if _waiting_for_choice(turn):
+        _stray_text_at_choice(turn, text)
+        return
+    questions.ask(turn, text)
+
+
+def _waiting_for_choice(turn: Turn) -> bool:
+    frame = turn.conversation.active
+    return frame is not None and not (isinstance(frame, QuizFrame) and frame.finished)
+
+
+def _stray_text_at_choice(turn: Turn, text: str) -> None:
+    """Text where buttons were expected: a real question gets answered, anything else a
+    gentle re-prompt, and either way the buttons come back."""
+    if turn.faq.match(text, turn.locale).decision is Decision.ANSWERED:
+        questions.ask(turn, text)
+        return
+    frame = turn.conversation.active
+    survey_scale = any(prompt.kind is PromptKind.SURVEY_SCORE for prompt in turn.conversation.prompts)
+    if survey_scale and not isinstance(frame, LessonFrame | QuizFrame):
+        low, high = (0, 10) if _scale_size(turn) == 11 else (1, 5)
+        turn.send_text(turn.say("reprompt_score", low=low, high=high))
+    else:
+        turn.send_text(turn.say("reprompt_choice"))
+    turn.mark("reprompted", None, text)
+    commands.reshow(turn)
+
+
+def _scale_size(turn: Turn) -> int:
+    scale = next((p for p in turn.conversation.prompts if p.kind is PromptKind.SURVEY_SCORE), None)
+    return len(scale.values) if scale else 0
+
+
+_NOT_WORD = re.compile(r"[^\w\s]", re.UNICODE)
+_NUMBERS = re.compile(r"^\d+(\s*[, ]\s*\d+)*$")
+
+
+def _normal(text: str) -> str:
+    return " ".join(_NOT_WORD.sub(" ", text.casefold()).split())
+
+
+def match_typed_choice(prompts: list[OpenPrompt], text: str) -> tuple[OpenPrompt, list[int]] | None:
+    """Typed text that names a button: its label (newest prompt first), or its number on
+    the newest prompt (numbers on a score scale are the scores themselves)."""
+    wanted = _normal(text)
+    if not wanted:
+        return None
+    for prompt in reversed(prompts):
+        for index, label in enumerate(prompt.labels):
+            if _normal(label) == wanted:
+                return prompt, [index]
+    if not prompts or not _NUMBERS.match(text.strip()):
+        return None
+    latest = prompts[-1]
+    if latest.kind is PromptKind.SURVEY_SCORE:
+        return None
+    numbers = [int(number) for number in re.findall(r"\d+", text)]
+    indexes = list(dict.fromkeys(number - 1 for number in numbers))
+    if len(indexes) > 1 and latest.kind is not PromptKind.QUIZ_ANSWER:
+        return None
+    if all(0 <= index < len(latest.values) for index in indexes):
+        return latest, indexes
+    return None
+
+
+# --- the interaction log ----------------------------------------------------------------
+
+
+def _log_rows(event: InboundEvent, turn: Turn) -> list[LoggedInteraction]:
+    if event.start_payload is not None:
+        inbound = LoggedInteraction("in", "start", event.start_payload, event.text)
+    elif event.choices:
+        inbound = LoggedInteraction("in", "choice", None, ",".join(event.choices))
+    else:
+        inbound = LoggedInteraction("in", "text", None, event.text)
+    rows = [inbound]
+    rows.extend(LoggedInteraction("mark", mark.kind, mark.content_id, mark.detail) for mark in turn.marks)
+    rows.extend(_reply_row(reply) for reply in turn.replies)
+    return rows
+
+
+def _reply_row(reply: Reply) -> LoggedInteraction:
+    if isinstance(reply, TextReply):
+        return LoggedInteraction("out", "text", None, reply.text)
+    if isinstance(reply, ChoicePrompt):
+        return LoggedInteraction("out", "choices", reply.prompt_id or None, reply.text)
+    if isinstance(reply, QuizQuestionReply):
+        return LoggedInteraction("out", "quiz_question", reply.prompt_id, reply.question)
+    if isinstance(reply, RatingScale):
+        return LoggedInteraction("out", "rating_scale", reply.prompt_id, reply.text)
+    if isinstance(reply, ImageReply):
+        return LoggedInteraction("out", "image", reply.url, reply.alt)
+    if isinstance(reply, LinkReply):
+        return LoggedInteraction("out", "link", reply.url, reply.title)
+    if isinstance(reply, ChoiceAccepted):
+        return LoggedInteraction("out", "choice_accepted", reply.prompt_id, reply.label)
+    raise TypeError(f"unknown reply {reply!r}")

@@ -1,0 +1,263 @@
+"""Courses and lessons: enrolling, sending steps until one needs the learner, moving on.
+
+A lesson runs step by step: messages, images and links go out at once; a question stops
+the lesson until the learner answers; a quiz or survey step hands over to that flow and
+the lesson carries on when it ends. The position is saved after every event, so a
+restarted bot continues at the same step.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import bindparam, select
+
+from bot import quizzes, surveys
+from bot.content.model import (
+    AskChoice,
+    AskText,
+    Branch,
+    CallToAction,
+    Course,
+    Lesson,
+    RunQuiz,
+    RunSurvey,
+    Say,
+    ShowImage,
+    ShowLink,
+    Step,
+)
+from bot.messages import Choice, ChoiceAccepted, ChoicePrompt, ImageReply, LinkReply
+from bot.state import LessonFrame, OpenPrompt, PromptKind
+from bot.turn import Turn
+from storage.models import Enrolment
+
+log = logging.getLogger(__name__)
+
+MAX_STEPS_PER_RUN = 200
+"""A `goto` loop in content must not hang the bot: stop and end the lesson instead."""
+ANSWER_LIMIT = 2000
+
+
+_ENROLMENT = select(Enrolment).where(
+    Enrolment.learner_id == bindparam("learner_id"), Enrolment.course_id == bindparam("course_id")
+)
+
+
+def enrolment_in(turn: Turn, course_id: str) -> Enrolment | None:
+    return turn.session.scalars(_ENROLMENT, {"learner_id": turn.learner.id, "course_id": course_id}).first()
+
+
+def start_course(turn: Turn, course: Course, source: str | None = None) -> None:
+    """Enrol (or re-enrol) the learner and start the lesson they are due."""
+    enrolment = enrolment_in(turn, course.id)
+    if enrolment is None:
+        enrolment = Enrolment(
+            learner_id=turn.learner.id,
+            course_id=course.id,
+            status="active",
+            lesson_id=course.lessons[0].id,
+            completed_lessons=[],
+            source=source,
+            started_at=turn.now,
+            last_activity_at=turn.now,
+        )
+        turn.session.add(enrolment)
+        turn.mark("enrolled", course.id, source)
+    elif enrolment.status == "completed":
+        turn.send_text(turn.say("course_again", title=turn.text(course.title)))
+        enrolment.status = "active"
+        enrolment.lesson_id = course.lessons[0].id
+        turn.mark("re_enrolled", course.id)
+    lesson = course.lesson(enrolment.lesson_id or "") or course.lessons[0]
+    start_lesson(turn, course, lesson)
+
+
+def start_lesson(turn: Turn, course: Course, lesson: Lesson) -> None:
+    """Begin `lesson` from its first step, replacing whatever flow was active."""
+    turn.conversation.stack = [LessonFrame(course.id, lesson.id, 0)]
+    number = course.lessons.index(lesson) + 1
+    turn.send_text(
+        turn.say("lesson_heading", number=number, total=len(course.lessons), title=turn.text(lesson.title))
+    )
+    turn.mark("lesson_started", f"{course.id}/{lesson.id}")
+    run(turn)
+
+
+def _frame_content(turn: Turn, frame: LessonFrame) -> tuple[Course, Lesson] | None:
+    course = turn.content.courses.get(frame.course_id)
+    lesson = course.lesson(frame.lesson_id) if course else None
+    if course is None or lesson is None:
+        log.warning("lesson %s/%s is no longer in the content", frame.course_id, frame.lesson_id)
+        return None
+    return course, lesson
+
+
+def _after(lesson: Lesson, index: int, step: Step) -> int:
+    if step.goto:
+        target = lesson.index_of(step.goto)
+        if target is not None:
+            return target
+    return index + 1
+
+
+def run(turn: Turn) -> None:
+    """Send the steps of the active lesson until one needs an answer or the lesson ends."""
+    frame = turn.conversation.active
+    if not isinstance(frame, LessonFrame):
+        return
+    found = _frame_content(turn, frame)
+    if found is None:
+        turn.conversation.stack.clear()
+        return
+    course, lesson = found
+    for _ in range(MAX_STEPS_PER_RUN):
+        if frame.step >= len(lesson.steps):
+            _finish_lesson(turn, course, lesson)
+            return
+        step = lesson.steps[frame.step]
+        action = step.action
+        content_id = f"{course.id}/{lesson.id}/{frame.step}"
+        if isinstance(action, AskChoice):
+            labels = [turn.text(option.label) for option in action.options]
+            values = [option.value for option in action.options]
+            turn.ask(turn.text(action.text), PromptKind.LESSON_CHOICE, values, labels, content_id)
+            return
+        if isinstance(action, AskText):
+            turn.send_text(turn.text(action.text))
+            return
+        if isinstance(action, RunQuiz | RunSurvey):
+            frame.step = _after(lesson, frame.step, step)
+            if isinstance(action, RunQuiz):
+                quizzes.start(turn, turn.content.quizzes[action.quiz_id])
+            else:
+                surveys.start(turn, turn.content.surveys[action.survey_id])
+            return
+        if isinstance(action, Branch):
+            value = turn.learner.answers.get(action.on)
+            target = action.cases.get(value or "", action.default)
+            jump = lesson.index_of(target) if target else None
+            frame.step = jump if jump is not None else frame.step + 1
+            continue
+        _send_step(turn, action)
+        frame.step = _after(lesson, frame.step, step)
+    log.error("lesson %s/%s ran %d steps without pausing; ending it", course.id, lesson.id, MAX_STEPS_PER_RUN)
+    _finish_lesson(turn, course, lesson)
+
+
+def _send_step(turn: Turn, action: Say | ShowImage | ShowLink | CallToAction) -> None:
+    if isinstance(action, Say):
+        turn.send_text(turn.text(action.text))
+    elif isinstance(action, ShowImage):
+        caption = turn.text(action.caption) if action.caption else ""
+        turn.send(ImageReply(action.url, turn.text(action.alt), caption))
+    elif isinstance(action, ShowLink):
+        turn.send(LinkReply(action.url, turn.text(action.title)))
+    else:
+        button = Choice("cta", turn.text(action.label), url=action.url)
+        turn.send(ChoicePrompt(turn.text(action.text), (button,)))
+
+
+def _finish_lesson(turn: Turn, course: Course, lesson: Lesson) -> None:
+    turn.conversation.stack.clear()
+    enrolment = enrolment_in(turn, course.id)
+    turn.send_text(turn.say("lesson_done", title=turn.text(lesson.title)))
+    turn.mark("lesson_completed", f"{course.id}/{lesson.id}")
+    if enrolment is None:
+        return
+    enrolment.last_activity_at = turn.now
+    if lesson.id not in enrolment.completed_lessons:
+        enrolment.completed_lessons = [*enrolment.completed_lessons, lesson.id]
+    position = course.lessons.index(lesson)
+    if position + 1 < len(course.lessons):
+        upcoming = course.lessons[position + 1]
+        enrolment.lesson_id = upcoming.id
+        turn.ask(
+            turn.say("next_lesson_prompt", title=turn.text(upcoming.title)),
+            PromptKind.NEXT_LESSON,
+            ["next", "later"],
+            [turn.say("next_lesson"), turn.say("later")],
+            course.id,
+        )
+        return
+    enrolment.lesson_id = None
+    if enrolment.status != "completed":
+        enrolment.status = "completed"
+        enrolment.completed_at = turn.now
+        turn.mark("course_completed", course.id)
+    turn.send_text(turn.say("course_done", title=turn.text(course.title)))
+
+
+# --- answers --------------------------------------------------------------------------
+
+
+def waiting_step(turn: Turn) -> tuple[LessonFrame, Lesson, Step] | None:
+    """The active lesson and the step it is waiting on, if a lesson is active."""
+    frame = turn.conversation.active
+    if not isinstance(frame, LessonFrame):
+        return None
+    found = _frame_content(turn, frame)
+    if found is None or frame.step >= len(found[1].steps):
+        return None
+    return frame, found[1], found[1].steps[frame.step]
+
+
+def answer_choice(turn: Turn, prompt: OpenPrompt, index: int) -> bool:
+    """Take a pressed lesson button; False when the lesson has moved past it."""
+    waiting = waiting_step(turn)
+    if waiting is None:
+        return False
+    frame, lesson, step = waiting
+    action = step.action
+    if not isinstance(action, AskChoice) or prompt.context != f"{frame.course_id}/{lesson.id}/{frame.step}":
+        return False
+    option = action.options[index]
+    turn.conversation.close_prompt(prompt.seq)
+    turn.send(ChoiceAccepted(str(prompt.seq), prompt.labels[index]))
+    if action.store_as:
+        turn.learner.answers = {**turn.learner.answers, action.store_as: option.value}
+    turn.mark("lesson_answered", prompt.context, option.value)
+    target = lesson.index_of(option.goto) if option.goto else None
+    frame.step = target if target is not None else _after(lesson, frame.step, step)
+    run(turn)
+    return True
+
+
+def waiting_for_text(turn: Turn) -> bool:
+    waiting = waiting_step(turn)
+    return waiting is not None and isinstance(waiting[2].action, AskText)
+
+
+def answer_text(turn: Turn, text: str) -> None:
+    waiting = waiting_step(turn)
+    if waiting is None or not isinstance(waiting[2].action, AskText):
+        return
+    frame, lesson, step = waiting
+    turn.learner.answers = {**turn.learner.answers, waiting[2].action.store_as: text[:ANSWER_LIMIT]}
+    turn.mark("lesson_answered", f"{frame.course_id}/{lesson.id}/{frame.step}", text)
+    frame.step = _after(lesson, frame.step, step)
+    run(turn)
+
+
+def reshow(turn: Turn) -> None:
+    """Show the active lesson's waiting step again (after a restart, or a stray message)."""
+    frame = turn.conversation.active
+    if isinstance(frame, LessonFrame):
+        run(turn)
+
+
+def next_lesson(turn: Turn, prompt: OpenPrompt, index: int) -> bool:
+    """The learner pressed "Next lesson" or "Later" after finishing a lesson."""
+    turn.conversation.close_prompt(prompt.seq)
+    turn.send(ChoiceAccepted(str(prompt.seq), prompt.labels[index]))
+    if prompt.values[index] == "later":
+        turn.send_text(turn.say("see_you_later"))
+        return True
+    course = turn.content.courses.get(prompt.context)
+    enrolment = enrolment_in(turn, prompt.context) if course else None
+    lesson = course.lesson(enrolment.lesson_id or "") if course and enrolment else None
+    if course is None or lesson is None:
+        turn.send_text(turn.say("nothing_in_progress"))
+        return True
+    start_lesson(turn, course, lesson)
+    return True

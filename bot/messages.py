@@ -1,0 +1,133 @@
+"""Neutral events in and replies out: the only language the engine and the adapters share.
+
+An adapter turns a platform update into an `InboundEvent` and renders each `Reply` natively
+(Block Kit, inline keyboards, quiz polls, numbered lines in a terminal). A button press
+comes back as the same event as typed text, carrying the `Choice.id` the engine issued;
+adapters treat that id as opaque and it always fits Telegram's 64-byte callback data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    CONSOLE = "console"
+    TELEGRAM = "telegram"
+    SLACK = "slack"
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who wrote, as the platform knows them. `workspace` keeps Slack teams apart."""
+
+    platform: Platform
+    user_id: str
+    workspace: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    locale_hint: str | None = None
+    """The locale the platform reports (Telegram `language_code`, Slack `locale`)."""
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+    """One thing a learner did: typed `text`, or pressed one or more `choices`."""
+
+    sender: Sender
+    conversation_id: str
+    """Where to answer (a chat or DM id): stored so the bot can speak first later."""
+    event_id: str
+    """The platform's id for this delivery; a second delivery with the same id is ignored."""
+    received_at: datetime
+    text: str | None = None
+    choices: tuple[str, ...] = ()
+    """Ids of pressed choices: one for a button, several for a multiple-answer poll."""
+    start_payload: str | None = None
+    """A deep-link payload (`t.me/bot?start=...`): the course to enrol in and the source."""
+
+
+# --- replies --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button. `id` is what comes back when pressed; a `url` makes it a link button."""
+
+    id: str
+    label: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class TextReply:
+    text: str
+
+
+@dataclass(frozen=True)
+class ImageReply:
+    url: str
+    alt: str
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class LinkReply:
+    url: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ChoicePrompt:
+    """A question with buttons. `prompt_id` names the prompt for adapters that track it."""
+
+    text: str
+    choices: tuple[Choice, ...]
+    prompt_id: str = ""
+
+
+@dataclass(frozen=True)
+class QuizQuestionReply:
+    """A quiz question: adapters may render it as a native quiz poll where one fits.
+
+    `correct` holds the ids of the right choices (a poll needs them up front); the engine
+    still judges the answer itself. For a multiple-answer question pressing an option
+    toggles it (`selected`) and `submit` sends the selection.
+    """
+
+    question: str
+    choices: tuple[Choice, ...]
+    correct: tuple[str, ...]
+    multiple: bool
+    explanation: str
+    prompt_id: str
+    number: int
+    total: int
+    selected: tuple[str, ...] = ()
+    submit: Choice | None = None
+
+
+@dataclass(frozen=True)
+class RatingScale:
+    """A score question (NPS 0-10, CSAT 1-5): one choice per score, lowest first."""
+
+    text: str
+    choices: tuple[Choice, ...]
+    low_label: str
+    high_label: str
+    prompt_id: str
+
+
+@dataclass(frozen=True)
+class ChoiceAccepted:
+    """The learner's press was taken: adapters that can edit the pressed message mark
+    `label` as chosen and remove its buttons, so it cannot be pressed twice."""
+
+    prompt_id: str
+    label: str
+
+
+Reply = TextReply | ImageReply | LinkReply | ChoicePrompt | QuizQuestionReply | RatingScale | ChoiceAccepted

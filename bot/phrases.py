@@ -1,0 +1,203 @@
+"""What the bot itself says (as opposed to authored content), in every locale it speaks.
+
+A phrase missing in a locale falls back to English, so adding a language is adding one
+column here; authors translate their own content in YAML.
+"""
+
+from __future__ import annotations
+
+FALLBACK_LOCALE = "en"
+
+LANGUAGE_NAMES = {
+    "en": "English",
+    "ko": "한국어",
+    "zh": "中文",
+    "ja": "日本語",
+    "es": "Español",
+    "fr": "Français",
+    "de": "Deutsch",
+    "pt": "Português",
+}
+
+_PHRASES: dict[str, dict[str, str]] = {
+    "welcome_new": {
+        "en": "Hi {name}! I teach short lessons right here in chat, and I answer product questions "
+        "any time. Type help to see what I can do.",
+        "ko": "안녕하세요 {name}님! 여기 채팅에서 짧은 레슨을 알려 드리고, 언제든 제품 질문에 답해 드려요. "
+        "help를 입력하면 할 수 있는 일을 볼 수 있어요.",
+    },
+    "welcome_back": {"en": "Welcome back, {name}!", "ko": "다시 오신 걸 환영해요, {name}님!"},
+    "there": {"en": "there", "ko": "고객"},
+    "pick_course": {"en": "Which course would you like to take?", "ko": "어떤 코스를 들으시겠어요?"},
+    "no_courses": {"en": "There are no courses yet.", "ko": "아직 코스가 없어요."},
+    "unknown_course": {
+        "en": "I couldn't find that course, so here is the list.",
+        "ko": "그 코스를 찾지 못했어요. 목록을 보여 드릴게요.",
+    },
+    "course_done_mark": {"en": "✓ {title}", "ko": "✓ {title}"},
+    "course_active_mark": {"en": "▶ {title}", "ko": "▶ {title}"},
+    "lesson_heading": {
+        "en": "📘 Lesson {number} of {total}: {title}",
+        "ko": "📘 레슨 {number}/{total}: {title}",
+    },
+    "lesson_done": {"en": "✅ Lesson complete: {title}", "ko": "✅ 레슨 완료: {title}"},
+    "next_lesson_prompt": {
+        "en": "Ready for the next lesson, “{title}”?",
+        "ko": "다음 레슨 “{title}”을(를) 시작할까요?",
+    },
+    "next_lesson": {"en": "Next lesson", "ko": "다음 레슨"},
+    "later": {"en": "Later", "ko": "나중에"},
+    "see_you_later": {
+        "en": "OK! Type resume whenever you're ready.",
+        "ko": "좋아요! 준비되면 resume을 입력하세요.",
+    },
+    "course_done": {"en": "🎉 You've finished “{title}”!", "ko": "🎉 “{title}” 코스를 마쳤어요!"},
+    "course_again": {
+        "en": "You've already finished “{title}”. Starting it again from the first lesson.",
+        "ko": "“{title}” 코스는 이미 마쳤어요. 첫 레슨부터 다시 시작할게요.",
+    },
+    "reprompt_choice": {
+        "en": "Please pick one of the options (tap a button or type its number).",
+        "ko": "보기 중 하나를 골라 주세요 (버튼을 누르거나 번호를 입력하세요).",
+    },
+    "reprompt_score": {
+        "en": "Please choose a score from {low} to {high}.",
+        "ko": "{low}에서 {high} 사이의 점수를 골라 주세요.",
+    },
+    "expired": {
+        "en": "That button has expired. Here's where we are:",
+        "ko": "그 버튼은 만료되었어요. 지금 진행 중인 곳은 여기예요:",
+    },
+    "expired_nothing": {"en": "That button has expired.", "ko": "그 버튼은 만료되었어요."},
+    "nothing_in_progress": {
+        "en": "You're not in the middle of anything.",
+        "ko": "진행 중인 것이 없어요.",
+    },
+    "progress_header": {"en": "Your progress:", "ko": "진행 상황:"},
+    "progress_course": {
+        "en": "• {title}: {done} of {total} lessons{status}",
+        "ko": "• {title}: 레슨 {total}개 중 {done}개{status}",
+    },
+    "progress_completed": {"en": " ✓ completed", "ko": " ✓ 완료"},
+    "progress_quiz": {
+        "en": "   {title}: best score {percent}%{passed}",
+        "ko": "   {title}: 최고 점수 {percent}%{passed}",
+    },
+    "progress_passed": {"en": " (passed)", "ko": " (통과)"},
+    "no_progress": {
+        "en": "You haven't started a course yet. Type courses to pick one.",
+        "ko": "아직 시작한 코스가 없어요. courses를 입력해 골라 보세요.",
+    },
+    "quiz_intro": {"en": "📝 Quiz: {title} ({count} questions)", "ko": "📝 퀴즈: {title} ({count}문항)"},
+    "quiz_retry_intro": {
+        "en": "📝 Retry: the {count} question(s) you missed",
+        "ko": "📝 다시 풀기: 틀린 {count}문항",
+    },
+    "quiz_right": {"en": "✅ Correct!", "ko": "✅ 정답이에요!"},
+    "quiz_wrong": {"en": "❌ Not quite. The right answer: {answer}", "ko": "❌ 아쉬워요. 정답: {answer}"},
+    "quiz_pass": {
+        "en": "You scored {correct}/{total} ({percent}%) and passed! 🎉",
+        "ko": "{total}문항 중 {correct}개 정답 ({percent}%), 통과했어요! 🎉",
+    },
+    "quiz_fail": {
+        "en": "You scored {correct}/{total} ({percent}%). The pass mark is {mark}%.",
+        "ko": "{total}문항 중 {correct}개 정답 ({percent}%). 통과 기준은 {mark}%예요.",
+    },
+    "quiz_retry_prompt": {
+        "en": "Would you like to retry the {count} question(s) you missed?",
+        "ko": "틀린 {count}문항을 다시 풀어 볼까요?",
+    },
+    "quiz_retry": {"en": "Retry missed", "ko": "다시 풀기"},
+    "continue": {"en": "Continue", "ko": "계속"},
+    "quiz_submit": {"en": "Submit answer", "ko": "답 제출"},
+    "quiz_pick_one": {
+        "en": "Pick at least one option, then submit.",
+        "ko": "하나 이상 고른 다음 제출하세요.",
+    },
+    "quiz_multiple_hint": {
+        "en": "(Choose all that apply, then submit. You can also type the numbers, e.g. 1,3.)",
+        "ko": "(해당하는 것을 모두 고른 뒤 제출하세요. 1,3처럼 번호를 입력해도 돼요.)",
+    },
+    "survey_skip": {"en": "Skip", "ko": "건너뛰기"},
+    "survey_type_answer": {"en": "Type your answer below.", "ko": "아래에 답을 입력해 주세요."},
+    "nps_low": {"en": "0 = not at all likely", "ko": "0 = 전혀 아니다"},
+    "nps_high": {"en": "10 = extremely likely", "ko": "10 = 매우 그렇다"},
+    "csat_low": {"en": "1 = very unhappy", "ko": "1 = 매우 불만족"},
+    "csat_high": {"en": "5 = very happy", "ko": "5 = 매우 만족"},
+    "survey_done": {"en": "Thanks for your answers!", "ko": "답변해 주셔서 감사해요!"},
+    "faq_helped": {"en": "👍 Helped", "ko": "👍 도움이 됐어요"},
+    "faq_need_human": {"en": "🙋 Need a human", "ko": "🙋 상담원 연결"},
+    "faq_was_it_helpful": {"en": "Did that answer your question?", "ko": "답변이 도움이 되었나요?"},
+    "faq_did_you_mean": {
+        "en": "I'm not sure I understood. Did you mean one of these?",
+        "ko": "정확히 이해했는지 모르겠어요. 혹시 이 중 하나인가요?",
+    },
+    "faq_none_of_these": {"en": "None of these", "ko": "해당 없음"},
+    "faq_unanswered": {
+        "en": "I don't have a good answer to that yet, and I'd rather not guess. "
+        "I've noted your question so the team can add an answer.",
+        "ko": "아직 그 질문에 대한 좋은 답이 없어요. 추측하지 않을게요. "
+        "팀이 답을 추가할 수 있도록 질문을 기록해 두었어요.",
+    },
+    "faq_glad": {"en": "Glad that helped!", "ko": "도움이 되어 기뻐요!"},
+    "faq_noted_human": {
+        "en": "I've noted that you'd like a person to help with this.",
+        "ko": "상담원의 도움이 필요하다고 기록해 두었어요.",
+    },
+    "faq_related_lesson": {"en": "📘 Lesson: {title}", "ko": "📘 레슨: {title}"},
+    "ask_what": {
+        "en": "What's your question? Type it in your own words.",
+        "ko": "무엇이 궁금하세요? 편하게 입력해 주세요.",
+    },
+    "language_pick": {"en": "Which language would you like?", "ko": "어떤 언어를 원하세요?"},
+    "language_set": {"en": "Language set to {language}.", "ko": "언어를 {language}(으)로 바꿨어요."},
+    "language_unknown": {
+        "en": "I don't speak “{code}” yet. Available: {available}.",
+        "ko": "“{code}”은(는) 아직 지원하지 않아요. 가능한 언어: {available}.",
+    },
+    "stopped": {
+        "en": "Done: I won't send you lessons or reminders any more. "
+        "Type start whenever you want to come back.",
+        "ko": "알겠어요. 더 이상 레슨이나 알림을 보내지 않을게요. 돌아오고 싶으면 start를 입력하세요.",
+    },
+    "resubscribed": {"en": "You're subscribed again.", "ko": "다시 구독되었어요."},
+    "help": {
+        "en": "Here's what I understand:\n"
+        "• start: begin\n"
+        "• courses: pick a course\n"
+        "• resume: continue where you left off\n"
+        "• progress: see how far you are\n"
+        "• ask <question>: ask anything about the product (or just type it)\n"
+        "• language: change the language\n"
+        "• stop: no more messages from me\n"
+        "• help: this list",
+        "ko": "제가 이해하는 명령이에요:\n"
+        "• start: 시작하기\n"
+        "• courses: 코스 고르기\n"
+        "• resume: 하던 곳부터 계속하기\n"
+        "• progress: 진행 상황 보기\n"
+        "• ask <질문>: 제품에 대해 무엇이든 묻기 (그냥 입력해도 돼요)\n"
+        "• language: 언어 바꾸기\n"
+        "• stop: 메시지 그만 받기\n"
+        "• help: 이 목록",
+    },
+    "unknown_command": {
+        "en": "I don't know the command “{command}”.",
+        "ko": "“{command}” 명령은 모르겠어요.",
+    },
+    "apology": {
+        "en": "Sorry, something went wrong on my side. Please try again in a moment.",
+        "ko": "죄송해요, 제 쪽에서 문제가 생겼어요. 잠시 후 다시 시도해 주세요.",
+    },
+}
+
+
+def phrase(key: str, locale: str, **values: object) -> str:
+    """The bot's own text `key` in `locale` (or English), with `values` filled in."""
+    variants = _PHRASES[key]
+    text = variants.get(locale) or variants.get(locale.split("-", 1)[0]) or variants[FALLBACK_LOCALE]
+    return text.format(**values) if values else text
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code)

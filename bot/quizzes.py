@@ -1,0 +1,221 @@
+"""Quizzes: one question at a time, feedback at once, a score, and a retry of the misses.
+
+Each answer is stored as it comes, so a score survives a restart mid-quiz. A retry asks
+only the questions missed; its score is the learner's whole-quiz score after the retry
+(what was right before, plus what is right now), which is what "passed" should mean.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.content.model import QuestionType, Quiz, QuizQuestion
+from bot.messages import Choice, ChoiceAccepted, QuizQuestionReply
+from bot.state import OpenPrompt, PromptKind, QuizFrame, choice_id
+from bot.turn import Turn
+from storage.models import QuizAnswer, QuizAttempt
+
+SUBMIT = "__submit__"
+
+
+def start(turn: Turn, quiz: Quiz, question_ids: list[str] | None = None) -> None:
+    """Push the quiz onto the conversation and ask its first question."""
+    retry = question_ids is not None
+    asked = question_ids if question_ids is not None else [question.id for question in quiz.questions]
+    attempt = QuizAttempt(
+        learner_id=turn.learner.id,
+        quiz_id=quiz.id,
+        is_retry=retry,
+        question_count=len(quiz.questions),
+        correct_count=len(quiz.questions) - len(asked),
+        started_at=turn.now,
+    )
+    turn.session.add(attempt)
+    turn.session.flush()
+    turn.conversation.stack.append(QuizFrame(quiz.id, attempt.id, asked))
+    if retry:
+        turn.send_text(turn.say("quiz_retry_intro", count=len(asked)))
+    else:
+        turn.send_text(turn.say("quiz_intro", title=turn.text(quiz.title), count=len(asked)))
+        if quiz.intro:
+            turn.send_text(turn.text(quiz.intro))
+    turn.mark("quiz_started", quiz.id, "retry" if retry else None)
+    ask_current(turn)
+
+
+def _active(turn: Turn) -> tuple[QuizFrame, Quiz] | None:
+    frame = turn.conversation.active
+    if not isinstance(frame, QuizFrame) or frame.quiz_id not in turn.content.quizzes:
+        return None
+    return frame, turn.content.quizzes[frame.quiz_id]
+
+
+def _current_question(frame: QuizFrame, quiz: Quiz) -> QuizQuestion | None:
+    if frame.finished or frame.position >= len(frame.question_ids):
+        return None
+    return quiz.question(frame.question_ids[frame.position])
+
+
+def ask_current(turn: Turn, prompt: OpenPrompt | None = None) -> None:
+    """Send the current question; with `prompt`, re-send it with the selection so far."""
+    active = _active(turn)
+    if active is None:
+        return
+    frame, quiz = active
+    question = _current_question(frame, quiz)
+    if question is None:
+        return
+    labels = [turn.text(option.text) for option in question.options]
+    values = [option.id for option in question.options]
+    multiple = question.type is QuestionType.MULTIPLE
+    if multiple:
+        labels.append(turn.say("quiz_submit"))
+        values.append(SUBMIT)
+    if prompt is None:
+        context = f"{frame.attempt_id}/{question.id}"
+        turn.conversation.close_prompts_of(PromptKind.QUIZ_ANSWER, keep_context=context)
+        prompt = turn.open_prompt(PromptKind.QUIZ_ANSWER, values, labels, context)
+    option_count = len(question.options)
+    choices = tuple(Choice(choice_id(prompt, index), labels[index]) for index in range(option_count))
+    text = turn.text(question.text)
+    if multiple and not frame.selected:
+        text = f"{text}\n{turn.say('quiz_multiple_hint')}"
+    turn.send(
+        QuizQuestionReply(
+            question=text,
+            choices=choices,
+            correct=tuple(choices[i].id for i, option in enumerate(question.options) if option.correct),
+            multiple=multiple,
+            explanation=turn.text(question.explanation) if question.explanation else "",
+            prompt_id=str(prompt.seq),
+            number=frame.position + 1,
+            total=len(frame.question_ids),
+            selected=tuple(choices[values.index(option_id)].id for option_id in frame.selected),
+            submit=Choice(choice_id(prompt, option_count), labels[option_count]) if multiple else None,
+        )
+    )
+
+
+def answer(turn: Turn, prompt: OpenPrompt, indexes: list[int]) -> bool:
+    """Take pressed options: toggle (multiple answer), submit, or judge at once."""
+    active = _active(turn)
+    if active is None:
+        return False
+    frame, quiz = active
+    question = _current_question(frame, quiz)
+    if question is None or prompt.context != f"{frame.attempt_id}/{question.id}":
+        return False
+    chosen = [prompt.values[index] for index in indexes]
+    if question.type is not QuestionType.MULTIPLE:
+        _judge(turn, frame, quiz, question, prompt=prompt, chosen=chosen[:1])
+    elif len(chosen) > 1:
+        _judge(
+            turn, frame, quiz, question, prompt=prompt, chosen=[value for value in chosen if value != SUBMIT]
+        )
+    elif chosen[0] == SUBMIT:
+        if not frame.selected:
+            turn.send_text(turn.say("quiz_pick_one"))
+            return True
+        _judge(turn, frame, quiz, question, prompt=prompt, chosen=frame.selected)
+    else:
+        toggled = chosen[0]
+        frame.selected = (
+            [value for value in frame.selected if value != toggled]
+            if toggled in frame.selected
+            else [value for value in prompt.values if value in {*frame.selected, toggled}]
+        )
+        ask_current(turn, prompt)
+    return True
+
+
+def _judge(
+    turn: Turn, frame: QuizFrame, quiz: Quiz, question: QuizQuestion, *, prompt: OpenPrompt, chosen: list[str]
+) -> None:
+    ordered = [option.id for option in question.options if option.id in chosen]
+    correct = frozenset(ordered) == question.correct_option_ids
+    turn.conversation.close_prompt(prompt.seq)
+    label_of = dict(zip(prompt.values, prompt.labels, strict=True))
+    turn.send(ChoiceAccepted(str(prompt.seq), ", ".join(label_of[option_id] for option_id in ordered)))
+    attempt = turn.session.get(QuizAttempt, frame.attempt_id)
+    if attempt is None:
+        turn.conversation.stack.pop()
+        return
+    turn.session.add(
+        QuizAnswer(
+            attempt_id=attempt.id,
+            question_id=question.id,
+            chosen=",".join(ordered),
+            correct=correct,
+            answered_at=turn.now,
+        )
+    )
+    if correct:
+        attempt.correct_count += 1
+    turn.mark("quiz_answered", f"{quiz.id}/{question.id}", "correct" if correct else "wrong")
+    lines = [turn.say("quiz_right")]
+    if not correct:
+        answer = ", ".join(label_of[o.id] for o in question.options if o.correct)
+        lines = [turn.say("quiz_wrong", answer=answer)]
+    picked = question.option(ordered[0]) if len(ordered) == 1 else None
+    if picked is not None and picked.feedback:
+        lines.append(turn.text(picked.feedback))
+    if question.explanation:
+        lines.append(turn.text(question.explanation))
+    turn.send_text("\n".join(lines))
+    frame.selected = []
+    frame.position += 1
+    if frame.position < len(frame.question_ids):
+        ask_current(turn)
+    else:
+        _finish(turn, frame, quiz, attempt)
+
+
+def _finish(turn: Turn, frame: QuizFrame, quiz: Quiz, attempt: QuizAttempt) -> None:
+    total = attempt.question_count
+    percent = round(100 * attempt.correct_count / total) if total else 100
+    attempt.score_percent = percent
+    attempt.passed = percent >= quiz.pass_mark
+    attempt.finished_at = turn.now
+    values = {"correct": attempt.correct_count, "total": total, "percent": percent}
+    key = "quiz_pass" if attempt.passed else "quiz_fail"
+    turn.send_text(turn.say(key, mark=quiz.pass_mark, **values))
+    turn.mark("quiz_completed", quiz.id, f"{percent}% {'passed' if attempt.passed else 'failed'}")
+    missed = _missed(turn, attempt)
+    if quiz.retry_missed and missed:
+        frame.finished = True
+        turn.ask(
+            turn.say("quiz_retry_prompt", count=len(missed)),
+            PromptKind.QUIZ_AFTER,
+            ["retry", "continue"],
+            [turn.say("quiz_retry"), turn.say("continue")],
+            str(attempt.id),
+        )
+        return
+    turn.end_flow()
+
+
+def _missed(turn: Turn, attempt: QuizAttempt) -> list[str]:
+    wrong = turn.session.scalars(
+        select(QuizAnswer.question_id).where(
+            QuizAnswer.attempt_id == attempt.id, QuizAnswer.correct.is_(False)
+        )
+    ).all()
+    return list(dict.fromkeys(wrong))
+
+
+def after_quiz(turn: Turn, prompt: OpenPrompt, index: int) -> bool:
+    """ "Retry missed" or "Continue", pressed at the end of a quiz."""
+    active = _active(turn)
+    if active is None or not active[0].finished or prompt.context != str(active[0].attempt_id):
+        return False
+    frame, quiz = active
+    turn.conversation.close_prompt(prompt.seq)
+    turn.send(ChoiceAccepted(str(prompt.seq), prompt.labels[index]))
+    attempt = turn.session.get(QuizAttempt, frame.attempt_id)
+    turn.conversation.stack.pop()
+    if prompt.values[index] == "retry" and attempt is not None:
+        turn.mark("quiz_retried", quiz.id)
+        start(turn, quiz, _missed(turn, attempt))
+        return True
+    turn.caller_resumes = True
+    return True

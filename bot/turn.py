@@ -1,0 +1,93 @@
+"""One event being handled: the learner, their conversation, and the replies so far.
+
+Every flow (lessons, quizzes, surveys, questions, commands) is a set of plain functions
+that take a `Turn`, change the learner's state through it and add replies to it. The
+engine opens the transaction, builds the turn, and saves and logs what it collected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.content.model import ContentPack, LocalText
+from bot.content.templates import LearnerView, render_text
+from bot.faq import FaqMatcher
+from bot.messages import Choice, ChoicePrompt, Reply, TextReply
+from bot.phrases import phrase
+from bot.state import Conversation, OpenPrompt, PromptKind, choice_id
+from storage.interactions import Mark
+from storage.models import Learner
+
+
+@dataclass
+class Turn:
+    session: Session
+    learner: Learner
+    conversation: Conversation
+    content: ContentPack
+    faq: FaqMatcher
+    platform: str
+    now: datetime
+    replies: list[Reply] = field(default_factory=list)
+    marks: list[Mark] = field(default_factory=list)
+    first_contact: bool = False
+    """True on the very first event from this learner."""
+    caller_resumes: bool = False
+    """Set when a quiz or survey ends: the flow beneath it (a lesson) carries on."""
+
+    @property
+    def locale(self) -> str:
+        """The learner's choice, else what their platform reports, else the content's default."""
+        return self.learner.locale or self.learner.locale_hint or self.content.default_locale
+
+    @property
+    def first_name(self) -> str:
+        return self.learner.first_name or self.say("there")
+
+    def text(self, local: LocalText) -> str:
+        """Authored text in the learner's locale, personalised."""
+        learner = self.learner
+        view = LearnerView(
+            first_name=learner.first_name,
+            name=f"{learner.first_name} {learner.last_name}".strip(),
+            locale=self.locale,
+            platform=self.platform,
+            attributes=learner.attributes,
+        )
+        return render_text(local.pick(self.locale), view, learner.answers)
+
+    def say(self, key: str, **values: object) -> str:
+        """The bot's own words in the learner's locale."""
+        return phrase(key, self.locale, **values)
+
+    def send(self, reply: Reply) -> None:
+        self.replies.append(reply)
+
+    def send_text(self, text: str) -> None:
+        self.replies.append(TextReply(text))
+
+    def mark(self, kind: str, content_id: str | None = None, detail: str | None = None) -> None:
+        """Note a milestone (lesson completed, quiz answered...) in the interaction log."""
+        self.marks.append(Mark(kind, content_id, detail))
+
+    def end_flow(self) -> None:
+        """Pop the active quiz or survey and let whatever started it continue."""
+        if self.conversation.stack:
+            self.conversation.stack.pop()
+        self.caller_resumes = True
+
+    def open_prompt(
+        self, kind: PromptKind, values: list[str], labels: list[str], context: str = ""
+    ) -> OpenPrompt:
+        return self.conversation.open_prompt(kind, values, labels, context)
+
+    def ask(
+        self, text: str, kind: PromptKind, values: list[str], labels: list[str], context: str = ""
+    ) -> None:
+        """Send `text` with one button per label; a press comes back to `kind`'s handler."""
+        prompt = self.open_prompt(kind, values, labels, context)
+        choices = tuple(Choice(choice_id(prompt, index), label) for index, label in enumerate(labels))
+        self.send(ChoicePrompt(text, choices, str(prompt.seq)))

@@ -1,0 +1,1 @@
+"""Lessonloop's database: tables, migrations, and the queries the engine and metrics use."""

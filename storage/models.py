@@ -1,0 +1,247 @@
+"""The tables: who the learners are, where they are, and everything they did.
+
+`Interaction` is the append-only log the metrics are computed from; the other tables hold
+current state (enrolments, the conversation) and the answers support and marketing read.
+Every datetime is stored in UTC and comes back timezone-aware (`UtcDateTime`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite as on PostgreSQL.
+
+    SQLite drops the offset of an aware datetime, so `12:00+03:00` would come back as a
+    naive `12:00`; storing UTC and re-attaching it keeps both backends exact.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+# An integer primary key that is BIGINT on PostgreSQL yet still SQLite's rowid alias.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime(), dict[str, str]: JSON(), list[str]: JSON()}  # noqa: RUF012 (read by SQLAlchemy)
+
+
+class Learner(Base):
+    """A company's customer. One learner may be known on several platforms."""
+
+    __tablename__ = "learners"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(200), default="")
+    last_name: Mapped[str] = mapped_column(String(200), default="")
+    locale: Mapped[str | None] = mapped_column(String(16))
+    """The locale the learner chose with `language`; wins over the platform's hint."""
+    locale_hint: Mapped[str | None] = mapped_column(String(16))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    subscribed: Mapped[bool] = mapped_column(Boolean, default=True)
+    """False after `stop`: the bot still answers, but never speaks first."""
+    source: Mapped[str | None] = mapped_column(String(64))
+    """How the learner arrived (a deep-link payload), for attribution."""
+    attributes: Mapped[dict[str, str]] = mapped_column(default=dict)
+    answers: Mapped[dict[str, str]] = mapped_column(default=dict)
+    """Answers kept by `store_as`, for templates and branches."""
+    conversation: Mapped[str] = mapped_column(Text, default="")
+    """Where the learner is in the conversation (`bot.state.Conversation`, as JSON)."""
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+    identities: Mapped[list[LearnerIdentity]] = relationship(back_populates="learner")
+
+
+class LearnerIdentity(Base):
+    """A learner as one platform knows them, and where to write to them first."""
+
+    __tablename__ = "learner_identities"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "user_id", name="uq_identity"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(64), default="")
+    user_id: Mapped[str] = mapped_column(String(128))
+    conversation_id: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+
+    learner: Mapped[Learner] = relationship(back_populates="identities")
+
+
+class ProcessedEvent(Base):
+    """Platform deliveries already handled: a redelivery finds its row and does nothing."""
+
+    __tablename__ = "processed_events"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    received_at: Mapped[datetime]
+
+
+class Enrolment(Base):
+    """A learner in a course: where they are and whether they finished."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("learner_id", "course_id", name="uq_enrolment"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    """active, completed"""
+    lesson_id: Mapped[str | None] = mapped_column(String(64))
+    """The lesson the learner is in or will start next; None once the course is done."""
+    completed_lessons: Mapped[list[str]] = mapped_column(default=list)
+    """Ids of the lessons finished at least once, in the order they were first finished."""
+    source: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    last_activity_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    next_due_at: Mapped[datetime | None]
+    """When the next lesson is due to be pushed (used by the scheduler)."""
+
+
+class QuizAttempt(Base):
+    """One run through a quiz (or through the questions missed last time: `is_retry`)."""
+
+    __tablename__ = "quiz_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
+    quiz_id: Mapped[str] = mapped_column(String(64))
+    is_retry: Mapped[bool] = mapped_column(Boolean, default=False)
+    question_count: Mapped[int] = mapped_column(Integer)
+    correct_count: Mapped[int] = mapped_column(Integer, default=0)
+    score_percent: Mapped[int | None] = mapped_column(Integer)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+    answers: Mapped[list[QuizAnswer]] = relationship(back_populates="attempt", order_by="QuizAnswer.id")
+
+
+class QuizAnswer(Base):
+    __tablename__ = "quiz_answers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[str] = mapped_column(String(64))
+    chosen: Mapped[str] = mapped_column(String(200))
+    """The chosen option ids, comma-separated in the order the quiz lists them."""
+    correct: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[datetime]
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="answers")
+
+
+class SurveyResponse(Base):
+    """One learner taking one survey; its answers follow."""
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
+    survey_id: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+    answers: Mapped[list[SurveyAnswer]] = relationship(back_populates="response", order_by="SurveyAnswer.id")
+
+
+class SurveyAnswer(Base):
+    """A score (with its band and follow-up comment) or a free-text answer."""
+
+    __tablename__ = "survey_answers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_responses.id", ondelete="CASCADE"), index=True
+    )
+    survey_id: Mapped[str] = mapped_column(String(64), index=True)
+    question_id: Mapped[str] = mapped_column(String(64))
+    question_type: Mapped[str] = mapped_column(String(8))
+    score: Mapped[int | None] = mapped_column(Integer)
+    band: Mapped[str | None] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime]
+
+    response: Mapped[SurveyResponse] = relationship(back_populates="answers")
+
+
+class FaqQuestion(Base):
+    """A question a learner asked, what the bot decided, and how it ended."""
+
+    __tablename__ = "faq_questions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(16))
+    decision: Mapped[str] = mapped_column(String(16))
+    """answered, suggested (offered candidates) or unanswered"""
+    entry_id: Mapped[str | None] = mapped_column(String(64))
+    """The entry answered with (after a suggestion: the one the learner picked)."""
+    score: Mapped[float | None] = mapped_column(Float)
+    candidates: Mapped[dict[str, str]] = mapped_column(default=dict)
+    """Entry id to score (as text) of the best candidates considered."""
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    """helped, need_human, or None while unknown"""
+    asked_at: Mapped[datetime]
+    outcome_at: Mapped[datetime | None]
+
+
+class Interaction(Base):
+    """Append-only: one row per event in or reply out, and per milestone reached."""
+
+    __tablename__ = "interactions"
+    __table_args__ = (
+        Index("ix_interactions_kind_at", "kind", "at"),
+        Index("ix_interactions_learner_at", "learner_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime]
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(4))
+    """in (from the learner), out (to the learner) or mark (a milestone the engine noted)"""
+    kind: Mapped[str] = mapped_column(String(32))
+    content_id: Mapped[str | None] = mapped_column(String(160))
+    detail: Mapped[str | None] = mapped_column(Text)
