@@ -36,8 +36,14 @@ from bot.turn import Turn
 from storage.db import Database
 from storage.events import claim_event
 from storage.interactions import LoggedInteraction, record_interactions
-from storage.learners import create_learner, find_learner
-from storage.models import Learner, LearnerIdentity
+from storage.learners import (
+    LearnerRecord,
+    create_learner,
+    find_learner,
+    move_conversation,
+    save_learner,
+    snapshot,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +108,10 @@ class Engine:
                     now=now,
                 )
             learner, identity = found
-            _refresh_profile(learner, identity, event)
+            loaded = snapshot(learner)
+            _refresh_profile(learner, event)
+            if event.conversation_id and identity.conversation_id != event.conversation_id:
+                move_conversation(session, identity, event.conversation_id)
             turn = Turn(
                 session=session,
                 learner=learner,
@@ -116,12 +125,13 @@ class Engine:
             route(turn, event)
             learner.conversation = dump_conversation(turn.conversation)
             learner.last_seen_at = now
+            save_learner(session, loaded, learner)
             record_interactions(session, learner.id, turn.platform, now, _log_rows(event, turn))
             return tuple(turn.replies)
 
 
-def _refresh_profile(learner: Learner, identity: LearnerIdentity, event: InboundEvent) -> None:
-    """Keep the names, locale hint and reply address the platform reports up to date."""
+def _refresh_profile(learner: LearnerRecord, event: InboundEvent) -> None:
+    """Keep the names, locale hint and time zone the platform reports up to date."""
     sender = event.sender
     if sender.first_name and learner.first_name != sender.first_name:
         learner.first_name = sender.first_name
@@ -132,8 +142,6 @@ def _refresh_profile(learner: Learner, identity: LearnerIdentity, event: Inbound
         learner.locale_hint = hint
     if sender.timezone and learner.timezone != sender.timezone:
         learner.timezone = sender.timezone
-    if event.conversation_id and identity.conversation_id != event.conversation_id:
-        identity.conversation_id = event.conversation_id
 
 
 # --- routing ----------------------------------------------------------------------------

@@ -7,8 +7,6 @@ only the questions missed; its score is the learner's whole-quiz score after the
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot.content.model import QuestionType, Quiz, QuizQuestion
 from bot.messages import Choice, ChoiceAccepted, QuizQuestionReply
 from bot.state import OpenPrompt, PromptKind, QuizFrame, choice_id
@@ -32,7 +30,7 @@ def start(turn: Turn, quiz: Quiz, question_ids: list[str] | None = None) -> None
     )
     turn.session.add(attempt)
     turn.session.flush()
-    turn.conversation.stack.append(QuizFrame(quiz.id, attempt.id, asked))
+    turn.conversation.stack.append(QuizFrame(quiz.id, attempt.id, asked, correct=attempt.correct_count))
     if retry:
         turn.send_text(turn.say("quiz_retry_intro", count=len(asked)))
     else:
@@ -136,13 +134,9 @@ def _judge(
     turn.conversation.close_prompt(prompt.seq)
     label_of = dict(zip(prompt.values, prompt.labels, strict=True))
     turn.send(ChoiceAccepted(str(prompt.seq), ", ".join(label_of[option_id] for option_id in ordered)))
-    attempt = turn.session.get(QuizAttempt, frame.attempt_id)
-    if attempt is None:
-        turn.conversation.stack.pop()
-        return
     turn.session.add(
         QuizAnswer(
-            attempt_id=attempt.id,
+            attempt_id=frame.attempt_id,
             question_id=question.id,
             chosen=",".join(ordered),
             correct=correct,
@@ -150,7 +144,9 @@ def _judge(
         )
     )
     if correct:
-        attempt.correct_count += 1
+        frame.correct += 1
+    else:
+        frame.missed.append(question.id)
     turn.mark("quiz_answered", f"{quiz.id}/{question.id}", "correct" if correct else "wrong")
     lines = [turn.say("quiz_right")]
     if not correct:
@@ -167,40 +163,34 @@ def _judge(
     if frame.position < len(frame.question_ids):
         ask_current(turn)
     else:
-        _finish(turn, frame, quiz, attempt)
+        _finish(turn, frame, quiz)
 
 
-def _finish(turn: Turn, frame: QuizFrame, quiz: Quiz, attempt: QuizAttempt) -> None:
-    total = attempt.question_count
-    percent = round(100 * attempt.correct_count / total) if total else 100
-    attempt.score_percent = percent
-    attempt.passed = percent >= quiz.pass_mark
-    attempt.finished_at = turn.now
-    values = {"correct": attempt.correct_count, "total": total, "percent": percent}
-    key = "quiz_pass" if attempt.passed else "quiz_fail"
-    turn.send_text(turn.say(key, mark=quiz.pass_mark, **values))
-    turn.mark("quiz_completed", quiz.id, f"{percent}% {'passed' if attempt.passed else 'failed'}")
-    missed = _missed(turn, attempt)
-    if quiz.retry_missed and missed:
+def _finish(turn: Turn, frame: QuizFrame, quiz: Quiz) -> None:
+    """Score the attempt: its row is written here, once, not at every answer."""
+    total = len(quiz.questions)
+    percent = round(100 * frame.correct / total) if total else 100
+    passed = percent >= quiz.pass_mark
+    attempt = turn.session.get(QuizAttempt, frame.attempt_id)
+    if attempt is not None:
+        attempt.correct_count = frame.correct
+        attempt.score_percent = percent
+        attempt.passed = passed
+        attempt.finished_at = turn.now
+    values = {"correct": frame.correct, "total": total, "percent": percent}
+    turn.send_text(turn.say("quiz_pass" if passed else "quiz_fail", mark=quiz.pass_mark, **values))
+    turn.mark("quiz_completed", quiz.id, f"{percent}% {'passed' if passed else 'failed'}")
+    if quiz.retry_missed and frame.missed:
         frame.finished = True
         turn.ask(
-            turn.say("quiz_retry_prompt", count=len(missed)),
+            turn.say("quiz_retry_prompt", count=len(frame.missed)),
             PromptKind.QUIZ_AFTER,
             ["retry", "continue"],
             [turn.say("quiz_retry"), turn.say("continue")],
-            str(attempt.id),
+            str(frame.attempt_id),
         )
         return
     turn.end_flow()
-
-
-def _missed(turn: Turn, attempt: QuizAttempt) -> list[str]:
-    wrong = turn.session.scalars(
-        select(QuizAnswer.question_id).where(
-            QuizAnswer.attempt_id == attempt.id, QuizAnswer.correct.is_(False)
-        )
-    ).all()
-    return list(dict.fromkeys(wrong))
 
 
 def after_quiz(turn: Turn, prompt: OpenPrompt, index: int) -> bool:
@@ -211,11 +201,10 @@ def after_quiz(turn: Turn, prompt: OpenPrompt, index: int) -> bool:
     frame, quiz = active
     turn.conversation.close_prompt(prompt.seq)
     turn.send(ChoiceAccepted(str(prompt.seq), prompt.labels[index]))
-    attempt = turn.session.get(QuizAttempt, frame.attempt_id)
     turn.conversation.stack.pop()
-    if prompt.values[index] == "retry" and attempt is not None:
+    if prompt.values[index] == "retry":
         turn.mark("quiz_retried", quiz.id)
-        start(turn, quiz, _missed(turn, attempt))
+        start(turn, quiz, list(dict.fromkeys(frame.missed)))
         return True
     turn.caller_resumes = True
     return True

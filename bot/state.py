@@ -9,7 +9,7 @@ recognised. It is stored as JSON on the learner row; nothing here survives only 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 MAX_OPEN_PROMPTS = 8
@@ -34,6 +34,10 @@ class QuizFrame:
     """Options toggled so far on a multiple-answer question."""
     finished: bool = False
     """All questions answered; waiting for "retry missed" or "continue"."""
+    correct: int = 0
+    """Questions right so far in the whole quiz (a retry starts with the earlier ones)."""
+    missed: list[str] = field(default_factory=list)
+    """Questions answered wrongly in this attempt, for "retry missed"."""
 
 
 class SurveyWait(StrEnum):
@@ -149,8 +153,10 @@ _FRAME_NAMES = {frame_type: name for name, frame_type in _FRAME_TYPES.items()}
 
 
 def dump_conversation(conversation: Conversation) -> str:
-    stack = [{"type": _FRAME_NAMES[type(frame)], **asdict(frame)} for frame in conversation.stack]
-    prompts = [asdict(prompt) for prompt in conversation.prompts]
+    # vars() rather than dataclasses.asdict: the fields are flat, and asdict's deep copy
+    # showed up in the engine benchmark (this runs on every event).
+    stack = [{"type": _FRAME_NAMES[type(frame)], **vars(frame)} for frame in conversation.stack]
+    prompts = [vars(prompt) for prompt in conversation.prompts]
     return json.dumps(
         {"stack": stack, "prompts": prompts, "seq": conversation.prompt_seq}, ensure_ascii=False
     )

@@ -19,13 +19,13 @@ from bot.messages import Choice, ChoicePrompt, Reply, TextReply
 from bot.phrases import phrase
 from bot.state import Conversation, OpenPrompt, PromptKind, choice_id
 from storage.interactions import Mark
-from storage.models import Learner
+from storage.learners import LearnerRecord
 
 
 @dataclass
 class Turn:
     session: Session
-    learner: Learner
+    learner: LearnerRecord
     conversation: Conversation
     content: ContentPack
     faq: FaqMatcher

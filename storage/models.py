@@ -245,3 +245,34 @@ class Interaction(Base):
     kind: Mapped[str] = mapped_column(String(32))
     content_id: Mapped[str | None] = mapped_column(String(160))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class AdapterCursor(Base):
+    """Where an adapter stopped reading its platform (Telegram's polling offset), so a
+    restart neither loses nor repeats updates."""
+
+    __tablename__ = "adapter_cursors"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime]
+
+
+class PlatformMessage(Base):
+    """A message the bot sent that the platform will refer back to by its own id (a
+    Telegram quiz poll's `poll_id` in `poll_answer`), with what the adapter needs to turn
+    that reference back into a neutral event (`details`, e.g. the choice ids in order)."""
+
+    __tablename__ = "platform_messages"
+    __table_args__ = (UniqueConstraint("platform", "kind", "external_id", name="uq_platform_message"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(64), default="")
+    kind: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[str] = mapped_column(String(128))
+    conversation_id: Mapped[str] = mapped_column(String(128))
+    details: Mapped[dict[str, str]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]

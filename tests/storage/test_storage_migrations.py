@@ -25,7 +25,8 @@ def schema_differences(connection: Connection) -> list[Any]:
 
 
 def test_there_is_a_single_head_revision() -> None:
-    assert ScriptDirectory.from_config(alembic_config()).get_heads() == ["0001"]
+    # Two heads would mean two migrations branched from one parent: `upgrade head` fails.
+    assert len(ScriptDirectory.from_config(alembic_config()).get_heads()) == 1
 
 
 def test_migrations_build_exactly_the_models_schema(database: Database) -> None:
