@@ -115,20 +115,22 @@ class Buttons:
 def chat(
     handle: Handler,
     *,
-    learner: str,
+    learner: str | None,
     locale: str | None,
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
 ) -> None:
-    """Talk to the bot until end of input (or `quit` at a terminal)."""
+    """Talk to the bot until end of input (or `quit` at a terminal). Without a `learner`
+    name everyone at this terminal is the same anonymous learner, greeted as "there"."""
     interactive = stdin.isatty()
-    sender = Sender(Platform.CONSOLE, learner, first_name=learner, locale_hint=locale)
+    user_id = learner or "learner"
+    sender = Sender(Platform.CONSOLE, user_id, first_name=learner or "", locale_hint=locale)
     buttons = Buttons()
 
     def send(text: str | None = None, choices: tuple[str, ...] = ()) -> None:
         event = InboundEvent(
             sender=sender,
-            conversation_id=learner,
+            conversation_id=user_id,
             event_id=uuid.uuid4().hex,
             received_at=datetime.now(UTC),
             text=text,
