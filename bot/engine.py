@@ -306,23 +306,26 @@ def _log_rows(event: InboundEvent, turn: Turn) -> list[LoggedInteraction]:
         inbound = LoggedInteraction("in", "text", None, event.text)
     rows = [inbound]
     rows.extend(LoggedInteraction("mark", mark.kind, mark.content_id, mark.detail) for mark in turn.marks)
-    rows.extend(_reply_row(reply) for reply in turn.replies)
+    rows.extend(
+        _reply_row(reply, about) for reply, about in zip(turn.replies, turn.reply_content, strict=True)
+    )
     return rows
 
 
-def _reply_row(reply: Reply) -> LoggedInteraction:
+def _reply_row(reply: Reply, content_id: str | None) -> LoggedInteraction:
+    """What went out, and (as `content_id`) which step, question or entry it came from."""
     if isinstance(reply, TextReply):
-        return LoggedInteraction("out", "text", None, reply.text)
+        return LoggedInteraction("out", "text", content_id, reply.text)
     if isinstance(reply, ChoicePrompt):
-        return LoggedInteraction("out", "choices", reply.prompt_id or None, reply.text)
+        return LoggedInteraction("out", "choices", content_id, reply.text)
     if isinstance(reply, QuizQuestionReply):
-        return LoggedInteraction("out", "quiz_question", reply.prompt_id, reply.question)
+        return LoggedInteraction("out", "quiz_question", content_id, reply.question)
     if isinstance(reply, RatingScale):
-        return LoggedInteraction("out", "rating_scale", reply.prompt_id, reply.text)
+        return LoggedInteraction("out", "rating_scale", content_id, reply.text)
     if isinstance(reply, ImageReply):
-        return LoggedInteraction("out", "image", reply.url, reply.alt)
+        return LoggedInteraction("out", "image", content_id, reply.url)
     if isinstance(reply, LinkReply):
-        return LoggedInteraction("out", "link", reply.url, reply.title)
+        return LoggedInteraction("out", "link", content_id, reply.url)
     if isinstance(reply, ChoiceAccepted):
-        return LoggedInteraction("out", "choice_accepted", reply.prompt_id, reply.label)
+        return LoggedInteraction("out", "choice_accepted", content_id, reply.label)
     raise TypeError(f"unknown reply {reply!r}")

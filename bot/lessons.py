@@ -76,6 +76,7 @@ def start_course(turn: Turn, course: Course, source: str | None = None) -> None:
 def start_lesson(turn: Turn, course: Course, lesson: Lesson) -> None:
     """Begin `lesson` from its first step, replacing whatever flow was active."""
     turn.conversation.stack = [LessonFrame(course.id, lesson.id, 0)]
+    turn.about = f"{course.id}/{lesson.id}"
     number = course.lessons.index(lesson) + 1
     turn.send_text(
         turn.say("lesson_heading", number=number, total=len(course.lessons), title=turn.text(lesson.title))
@@ -118,6 +119,7 @@ def run(turn: Turn) -> None:
         step = lesson.steps[frame.step]
         action = step.action
         content_id = f"{course.id}/{lesson.id}/{frame.step}"
+        turn.about = content_id
         if isinstance(action, AskChoice):
             labels = [turn.text(option.label) for option in action.options]
             values = [option.value for option in action.options]
@@ -160,6 +162,7 @@ def _send_step(turn: Turn, action: Say | ShowImage | ShowLink | CallToAction) ->
 
 def _finish_lesson(turn: Turn, course: Course, lesson: Lesson) -> None:
     turn.conversation.stack.clear()
+    turn.about = f"{course.id}/{lesson.id}"
     enrolment = enrolment_in(turn, course.id)
     turn.send_text(turn.say("lesson_done", title=turn.text(lesson.title)))
     turn.mark("lesson_completed", f"{course.id}/{lesson.id}")
@@ -212,6 +215,7 @@ def answer_choice(turn: Turn, prompt: OpenPrompt, index: int) -> bool:
     if not isinstance(action, AskChoice) or prompt.context != f"{frame.course_id}/{lesson.id}/{frame.step}":
         return False
     option = action.options[index]
+    turn.about = prompt.context
     turn.conversation.close_prompt(prompt.seq)
     turn.send(ChoiceAccepted(str(prompt.seq), prompt.labels[index]))
     if action.store_as:

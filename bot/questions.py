@@ -55,6 +55,7 @@ def ask(turn: Turn, text: str) -> None:
 
 
 def _answer(turn: Turn, row: FaqQuestion, entry: FaqEntry) -> None:
+    turn.about = entry.id
     turn.send_text(turn.text(entry.answer))
     values, labels = ["helped", "need_human"], [turn.say("faq_helped"), turn.say("faq_need_human")]
     course = turn.content.courses.get(entry.lesson.course_id) if entry.lesson else None

@@ -63,6 +63,7 @@ def ask_current(turn: Turn, prompt: OpenPrompt | None = None) -> None:
     question = _current_question(frame, quiz)
     if question is None:
         return
+    turn.about = f"{quiz.id}/{question.id}"
     labels = [turn.text(option.text) for option in question.options]
     values = [option.id for option in question.options]
     multiple = question.type is QuestionType.MULTIPLE
@@ -129,6 +130,7 @@ def answer(turn: Turn, prompt: OpenPrompt, indexes: list[int]) -> bool:
 def _judge(
     turn: Turn, frame: QuizFrame, quiz: Quiz, question: QuizQuestion, *, prompt: OpenPrompt, chosen: list[str]
 ) -> None:
+    turn.about = f"{quiz.id}/{question.id}"
     ordered = [option.id for option in question.options if option.id in chosen]
     correct = frozenset(ordered) == question.correct_option_ids
     turn.conversation.close_prompt(prompt.seq)
@@ -168,6 +170,7 @@ def _judge(
 
 def _finish(turn: Turn, frame: QuizFrame, quiz: Quiz) -> None:
     """Score the attempt: its row is written here, once, not at every answer."""
+    turn.about = quiz.id
     total = len(quiz.questions)
     percent = round(100 * frame.correct / total) if total else 100
     passed = percent >= quiz.pass_mark

@@ -41,7 +41,8 @@ def ask_current(turn: Turn) -> None:
     active = _active(turn)
     if active is None:
         return
-    frame, _survey, question = active
+    frame, survey, question = active
+    turn.about = f"{survey.id}/{question.id}"
     context = f"{frame.response_id}/{question.id}"
     turn.conversation.close_prompts_of(PromptKind.SURVEY_SCORE, keep_context=context)
     turn.conversation.close_prompts_of(PromptKind.SURVEY_SKIP, keep_context=context)
@@ -99,6 +100,7 @@ def answer_score(turn: Turn, prompt: OpenPrompt, index: int) -> bool:
     context = f"{frame.response_id}/{question.id}"
     if prompt.context != context or frame.waiting_for is not SurveyWait.ANSWER:
         return False
+    turn.about = f"{survey.id}/{question.id}"
     score = int(prompt.values[index])
     band = score_band(question.type, score)
     turn.conversation.close_prompt(prompt.seq)
@@ -178,6 +180,7 @@ def _next(turn: Turn, frame: SurveyFrame, survey: Survey) -> None:
     if frame.position < len(survey.questions):
         ask_current(turn)
         return
+    turn.about = survey.id
     response = turn.session.get(SurveyResponse, frame.response_id)
     if response is not None:
         response.completed_at = turn.now

@@ -32,6 +32,10 @@ class Turn:
     platform: str
     now: datetime
     replies: list[Reply] = field(default_factory=list)
+    reply_content: list[str | None] = field(default_factory=list)
+    """For each reply, the content it came from (logged with it)."""
+    about: str | None = None
+    """The lesson step, question or FAQ entry being sent now: set by the flows."""
     marks: list[Mark] = field(default_factory=list)
     first_contact: bool = False
     """True on the very first event from this learner."""
@@ -65,9 +69,10 @@ class Turn:
 
     def send(self, reply: Reply) -> None:
         self.replies.append(reply)
+        self.reply_content.append(self.about)
 
     def send_text(self, text: str) -> None:
-        self.replies.append(TextReply(text))
+        self.send(TextReply(text))
 
     def mark(self, kind: str, content_id: str | None = None, detail: str | None = None) -> None:
         """Note a milestone (lesson completed, quiz answered...) in the interaction log."""

@@ -162,6 +162,15 @@ def test_a_whole_course_is_taken_and_recorded(chat: Chat, database: Database) ->
         assert response.completed_at is not None
         nps = session.scalars(select(SurveyAnswer)).one()
         assert (nps.score, nps.band, nps.comment) == (3, "detractor", "More dark mode")
+        sent = session.execute(
+            select(Interaction.content_id, Interaction.kind, Interaction.detail).where(
+                Interaction.direction == "out"
+            )
+        ).all()
+        assert ("basics/one/0", "text", "Hello Ann!") in sent
+        assert ("basics/one/1", "choice_accepted", "Blue") in sent
+        assert ("check/q1", "quiz_question", "Which is a colour?") in sent
+        assert ("nps/score", "choice_accepted", "3") in sent
         marks = session.scalars(select(Interaction.kind).where(Interaction.direction == "mark")).all()
         for milestone in (
             "enrolled",
@@ -311,6 +320,10 @@ def test_a_question_is_answered_and_rated(chat: Chat, database: Database) -> Non
     with database.transaction() as session:
         row = session.scalars(select(FaqQuestion)).one()
         assert (row.decision, row.entry_id, row.outcome) == ("answered", "reset-password", "helped")
+        answer = select(Interaction.content_id).where(
+            Interaction.detail == "Use the Forgot password link on the sign-in page."
+        )
+        assert session.scalars(answer).one() == "reset-password"
 
 
 def test_a_question_with_nothing_close_is_not_guessed(chat: Chat, database: Database) -> None:
