@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,10 +27,14 @@ def _parser() -> argparse.ArgumentParser:
         "paths", nargs="*", type=Path, help="files or folders (default: the content folder)"
     )
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
-    chat.add_argument(
-        "--learner", default="learner", help="who you are in the conversation (default: learner)"
-    )
+    chat.add_argument("--learner", help="your name; the same name continues the same learner's progress")
     chat.add_argument("--locale", help="your language, e.g. en or ko")
+    run = commands.add_parser("run", help="serve learners on a chat platform")
+    platforms = run.add_subparsers(dest="platform", metavar="PLATFORM", required=True)
+    slack = platforms.add_parser("slack", help="Slack, by Socket Mode (default) or HTTP")
+    slack.add_argument("--http", action="store_true", help="receive events over HTTP instead of Socket Mode")
+    slack.add_argument("--port", type=int, default=3000, help="HTTP: the local port to listen on")
+    slack.add_argument("--listen", default="0.0.0.0", help="HTTP: the local address to listen on")  # noqa: S104
     db = commands.add_parser("db", help="manage the database")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="create or update the tables to the latest version")
@@ -44,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _validate(arguments.paths or [settings.content_dir])
     if arguments.command == "db":
         return _upgrade(settings)
+    if arguments.command == "run":
+        return _run(settings, arguments)
     return _chat(settings, arguments.learner, arguments.locale)
 
 
@@ -78,8 +89,10 @@ def _upgrade(settings: Settings) -> int:
     return 0
 
 
-def _chat(settings: Settings, learner: str, locale: str | None) -> int:
-    from bot.adapters.console import chat
+@contextmanager
+def _engine(settings: Settings) -> Iterator[Engine]:
+    """The engine on the configured content and database; exits with a clear message if
+    either is not ready, and closes the database afterwards."""
     from bot.content.errors import ContentInvalid
     from bot.content.loader import load_content
     from bot.engine import Engine
@@ -91,19 +104,32 @@ def _chat(settings: Settings, learner: str, locale: str | None) -> int:
     except ContentInvalid as invalid:
         for error in invalid.errors:
             print(error, file=sys.stderr)
-        print("lessonloop: the content has problems; fix them and try again", file=sys.stderr)
-        return 1
+        raise SystemExit("lessonloop: the content has problems; fix them and try again") from None
     database = Database(settings.database_url)
     try:
         if current_revision(database) != head_revision():
-            print("lessonloop: the database is not set up yet: run `lessonloop db upgrade`", file=sys.stderr)
-            return 2
-        chat(Engine(content, database).handle, learner=learner, locale=locale)
-    except KeyboardInterrupt:
-        print()
+            raise SystemExit("lessonloop: the database is not set up yet: run `lessonloop db upgrade`")
+        yield Engine(content, database)
     finally:
         database.dispose()
+
+
+def _chat(settings: Settings, learner: str | None, locale: str | None) -> int:
+    from bot.adapters.console import chat
+
+    with _engine(settings) as engine:
+        try:
+            chat(engine.handle, learner=learner, locale=locale)
+        except KeyboardInterrupt:
+            print()
     return 0
+
+
+def _run(settings: Settings, arguments: argparse.Namespace) -> int:
+    with _engine(settings) as engine:
+        from bot.adapters import slack
+
+        return slack.serve(engine, http=arguments.http, port=arguments.port, listen=arguments.listen)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection, TypeDecorator, create_engine, pool
 
+from storage import slack_models  # noqa: F401  (Slack installation tables live on our Base too)
 from storage.models import Base
 
 config = context.config

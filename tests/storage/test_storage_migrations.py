@@ -15,6 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Connection, String, func, select, text
 from sqlalchemy.engine import make_url
 
+from storage import slack_models  # noqa: F401  (its tables are part of the schema the migrations build)
 from storage.db import Database
 from storage.migrate import _migration_connection, alembic_config, current_revision, head_revision, upgrade
 from storage.models import Base, Learner, LearnerIdentity

@@ -1,0 +1,229 @@
+"""Signed Slack events per second through the whole Lessonloop stack, against a bare Bolt app.
+
+Both run in this process, over HTTP on 127.0.0.1, against the fake Slack Web API of the
+tests, each request signed as Slack signs it. Lessonloop: Bolt, the adapter, users.info,
+the engine with SQLite, Block Kit rendering, chat.postMessage and chat.update. Learners
+take the bundled courses as in bench/engine.py: each presses the first button of the newest
+message it was shown (a score on a scale, submit once a box is ticked) or types a short
+answer when there is none. The bare app is a Bolt `AsyncApp` with Bolt's defaults that
+answers every message event and every button press with one `chat.postMessage`, sent
+exactly the requests Lessonloop was sent, re-signed. Rounds of one request per learner, all
+learners at once, alternate between the two apps; a round ends when every reply is out.
+Prints JSON with both times per event, their ratio, and the engine's own CPU time per
+event; `--readme` also rewrites README's table row.
+
+    .venv/bin/python bench/slack.py [--learners 50] [--rounds 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from slack_bolt.app.async_app import AsyncApp  # noqa: E402
+from slack_bolt.context.ack.async_ack import AsyncAck  # noqa: E402
+from slack_bolt.context.say.async_say import AsyncSay  # noqa: E402
+from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
+
+from bench.readme import update_readme_row  # noqa: E402
+from bot.adapters.slack import EVENTS_PATH, slack_bot  # noqa: E402
+from bot.content.loader import load_content  # noqa: E402
+from bot.engine import Engine  # noqa: E402
+from bot.messages import InboundEvent, Reply  # noqa: E402
+from storage.db import Database  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from tests.slack.fake_slack import FakeSlack  # noqa: E402
+from tests.slack.harness import (  # noqa: E402
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    TEAM,
+    HttpTransport,
+    SlackLearner,
+    World,
+    settings_for,
+)
+from tests.slack.payloads import event_body  # noqa: E402
+
+WARM_UP_ROUNDS = 5
+Request = tuple[str, str]
+"""A body and its content type, as sent to Lessonloop."""
+OursRound = Callable[[int], Awaitable[tuple[float, list[Request]]]]
+BareRound = Callable[[list[Request]], Awaitable[float]]
+
+
+def next_move(learner: SlackLearner, serial: int) -> Request:
+    """What a scripted learner does after looking at the newest message in the DM."""
+    dm = learner.dm()
+    buttons = [button for button in dm[-1].buttons() if "value" in button] if dm else []
+    if buttons:
+        labels = [button["text"]["text"] for button in buttons]
+        if labels[0] == "0":  # a score scale
+            button = buttons[serial % len(buttons)]
+        elif any(label.startswith("☑") for label in labels):
+            button = buttons[-1]  # submit
+        else:
+            button = buttons[0]
+        payload = json.dumps(learner.press_payload(dm[-1], button))
+        return urlencode({"payload": payload}), "application/x-www-form-urlencoded"
+    text = "start" if not dm or serial % 50 == 0 else f"answer {serial}"
+    event = {
+        "type": "message",
+        "channel": learner.channel,
+        "channel_type": "im",
+        "user": learner.user,
+        "text": text,
+        "ts": f"{time.time():.6f}",
+    }
+    return json.dumps(event_body(TEAM, event, f"Ev{learner.user}-{serial}")), "application/json"
+
+
+class TimedEngine(Engine):
+    """The engine, counting the CPU time its calls take (they run on worker threads)."""
+
+    cpu_seconds = 0.0
+
+    def handle(self, event: InboundEvent) -> tuple[Reply, ...]:
+        started = time.thread_time()
+        try:
+            return super().handle(event)
+        finally:
+            self.cpu_seconds += time.thread_time() - started
+
+
+@asynccontextmanager
+async def lessonloop(fake: FakeSlack, engine: Engine, learners: int) -> AsyncIterator[OursRound]:
+    """Rounds through Lessonloop: each returns its seconds and the requests it sent."""
+    async with aiohttp.ClientSession() as session, slack_bot(engine, settings_for(fake)) as bot:
+        url = f"http://127.0.0.1:{await bot.listen('127.0.0.1', 0)}"
+        transport = HttpTransport(session, url + EVENTS_PATH)
+        world = World(fake, bot, transport, session, url)
+        people = [world.learner(f"U{number:05d}") for number in range(learners)]
+
+        async def play(number: int) -> tuple[float, list[Request]]:
+            requests = [next_move(person, number * learners + i) for i, person in enumerate(people)]
+            started = time.perf_counter()
+            statuses = await asyncio.gather(*(transport.post(body, kind) for body, kind in requests))
+            await bot.drained()
+            seconds = time.perf_counter() - started
+            assert set(statuses) == {200}, statuses
+            return seconds, requests
+
+        yield play
+
+
+@asynccontextmanager
+async def bare_bolt(fake: FakeSlack) -> AsyncIterator[BareRound]:
+    """Rounds through an `AsyncApp` with Bolt's defaults that only replies; each returns its seconds."""
+    app = AsyncApp(
+        client=AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url), signing_secret=SIGNING_SECRET
+    )
+
+    @app.event("message")
+    async def reply(say: AsyncSay) -> None:
+        await say("ok")
+
+    @app.action(re.compile(".*"))
+    async def pressed(ack: AsyncAck, say: AsyncSay) -> None:
+        await ack()
+        await say("ok")
+
+    runner = aiohttp.web.AppRunner(app.web_app(path=EVENTS_PATH), access_log=None)
+    await runner.setup()
+    await aiohttp.web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            transport = HttpTransport(session, f"http://127.0.0.1:{runner.addresses[0][1]}{EVENTS_PATH}")
+
+            async def play(requests: list[Request]) -> float:
+                expected = len(fake.made("chat.postMessage")) + len(requests)
+                started = time.perf_counter()
+                statuses = await asyncio.gather(*(transport.post(body, kind) for body, kind in requests))
+                while len(fake.made("chat.postMessage")) < expected:
+                    await asyncio.sleep(0.0005)
+                seconds = time.perf_counter() - started
+                assert set(statuses) == {200}, statuses
+                return seconds
+
+            yield play
+    finally:
+        await runner.cleanup()
+
+
+async def run(learners: int, rounds: int) -> dict[str, object]:
+    """Rounds alternate between the two apps, so a busy moment on the machine hits both."""
+    fake = FakeSlack()
+    await fake.start()
+    fake.add_workspace(TEAM, BOT_TOKEN)
+    ours = bare = 0.0
+    with tempfile.TemporaryDirectory() as folder:
+        database = Database(f"sqlite:///{folder}/bench.db")
+        upgrade(database)
+        engine = TimedEngine(load_content([ROOT / "content"]), database)
+        try:
+            async with lessonloop(fake, engine, learners) as ours_round, bare_bolt(fake) as bare_round:
+                for number in range(WARM_UP_ROUNDS + rounds):
+                    if number == WARM_UP_ROUNDS:
+                        ours = bare = engine.cpu_seconds = 0.0
+                    seconds, requests = await ours_round(number)
+                    ours += seconds
+                    bare += await bare_round(requests)
+        finally:
+            database.dispose()
+            await fake.stop()
+    if fake.violations:
+        raise SystemExit(f"the fake Slack refused messages: {fake.violations[:3]}")
+    events = learners * rounds
+    return {
+        "events": events,
+        "learners": learners,
+        "lessonloop_ms_per_event": round(ours / events * 1000, 3),
+        "lessonloop_events_per_second": round(events / ours),
+        "bare_bolt_ms_per_event": round(bare / events * 1000, 3),
+        "bare_bolt_events_per_second": round(events / bare),
+        "ratio": round(ours / bare, 2),
+        "engine_cpu_ms_per_event": round(engine.cpu_seconds / events * 1000, 3),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--readme", action="store_true", help="write the figures into README.md")
+    arguments = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as one process would have
+    result = asyncio.run(run(arguments.learners, arguments.rounds))
+    print(json.dumps(result, indent=2))
+    if arguments.readme:
+        update_readme_row(
+            ROOT / "README.md",
+            "slack",
+            f"{result['lessonloop_events_per_second']} events/s, "
+            f"{result['lessonloop_ms_per_event']} ms/event vs bare Bolt {result['bare_bolt_ms_per_event']} "
+            f"ms/event: {result['ratio']}× "
+            f"({result['learners']} learners, {result['events']} signed HTTP events, SQLite)",
+            "≤ 1.5 × bare Bolt app's time per event",
+            str(result["machine"]),
+        )
+
+
+if __name__ == "__main__":
+    main()

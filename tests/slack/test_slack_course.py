@@ -1,0 +1,159 @@
+"""A learner takes the whole onboarding course in Slack, over HTTP and over Socket Mode.
+
+The same walk as the console test (tests/cli/test_console_course.py), done the Slack way:
+opening the app's DM, pressing buttons, typing answers and questions. Afterwards the Web
+API calls the adapter made and the database must both tell exactly what happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.engine import Engine
+from storage.db import Database
+from storage.models import (
+    Enrolment,
+    FaqQuestion,
+    Interaction,
+    LearnerIdentity,
+    QuizAnswer,
+    QuizAttempt,
+    SurveyAnswer,
+    SurveyResponse,
+)
+from tests.slack.fake_records import Person
+from tests.slack.harness import TEAM, Mode, SlackLearner, slack_world
+
+# (action, what): press a button by its label, or say a message in the DM.
+WALK = [
+    ("press", "Getting started with Tasklane"),
+    ("press", "I lead a team"),
+    ("press", "Next lesson"),
+    ("say", "Apollo launch <!channel> & co"),
+    ("press", "Yes, it's there!"),
+    ("press", "Next lesson"),
+    ("press", "2 to 5 people"),
+    ("press", "Next lesson"),
+    ("press", "In Slack"),
+    ("press", "Workload"),
+    ("press", "Invite them by email from Settings → Members → Invite"),
+    ("press", "Share an invite link in your team chat"),
+    ("press", "Submit answer"),
+    ("press", "True"),
+    ("press", "Press N"),
+    ("press", "Next lesson"),
+    ("say", "Write the launch plan"),
+    ("press", "9"),
+    ("say", "The Workload view"),
+    ("say", "Keep it up"),
+    ("say", "how do I reset my password"),
+    ("press", "👍 Helped"),
+    ("say", "can I get a refund?"),
+    ("press", "🙋 Need a human"),
+]
+PRESSES = sum(1 for action, _ in WALK if action == "press")
+
+
+async def walk(learner: SlackLearner) -> None:
+    await learner.open_tab("messages")
+    for action, what in WALK:
+        await (learner.press(what) if action == "press" else learner.say(what))
+
+
+@pytest.mark.parametrize("mode", ["http", "socket"])
+def test_a_learner_takes_the_onboarding_course_quiz_survey_and_asks_questions_in_slack(
+    mode: Mode, engine: Engine, database: Database
+) -> None:
+    async def scenario() -> None:
+        async with slack_world(engine, mode) as world:
+            world.fake.people["U0ANN"] = Person("Ann", "Lee", tz="Asia/Seoul", locale="en-US")
+            learner = world.learner("U0ANN")
+            await walk(learner)
+            check_calls(learner)
+
+    asyncio.run(scenario())
+    check_database(database)
+
+
+def check_calls(learner: SlackLearner) -> None:
+    fake = learner.world.fake
+    dm = learner.dm()
+    texts = "\n".join(message.text for message in dm)
+    assert dm[0].text.startswith("Hi Ann! I teach short lessons right here in chat")
+    assert "You scored 4/4 (100%) and passed! 🎉" in texts
+    assert "🎉 You've finished “Getting started with Tasklane”!" in texts
+    assert "Apollo launch &lt;!channel&gt; &amp; co" in texts  # the learner's words, escaped
+    assert "Sorry" not in texts
+    assert len(fake.made("users.info")) == 1  # remembered after the first event
+    assert fake.made("conversations.open") == []  # every event came from the DM itself
+    assert {call.team for call in fake.calls if call.method != "apps.connections.open"} == {TEAM}
+    # Every press rewrote the pressed message (the quiz's two ticks re-drew its buttons).
+    assert len(fake.made("chat.update")) == PRESSES
+    pressed_buttons = {"Next lesson", "9", "👍 Helped", "Submit answer", "Getting started with Tasklane"}
+    assert pressed_buttons.isdisjoint(learner.buttons())
+    # Only the survey's "Skip" (answered by typing) and the link button are left.
+    assert sorted(set(learner.buttons())) == ["Open Tasklane", "Skip"]
+    nps = next(m for m in dm if "How likely are you to recommend" in m.text)
+    assert "✓ *9*" in str(nps.blocks)
+    quiz_two = next(m for m in dm if "Which of these are ways to bring teammates" in m.text)
+    assert "✅ Correct!" in str(quiz_two.blocks)
+    assert "☑" not in str(quiz_two.blocks)
+    assert not quiz_two.buttons()
+    scale = next(c for c in fake.made("chat.postMessage") if "How likely" in str(c.args["blocks"]))
+    rows = [block for block in scale.args["blocks"] if block["type"] == "actions"]
+    assert [[b["text"]["text"] for b in row["elements"]] for row in rows] == [[str(n) for n in range(11)]]
+
+
+def check_database(database: Database) -> None:
+    with database.transaction() as session:
+        identity = session.scalars(select(LearnerIdentity)).one()
+        assert (identity.platform, identity.workspace, identity.user_id, identity.conversation_id) == (
+            "slack",
+            TEAM,
+            "U0ANN",
+            "DU0ANN",
+        )
+        learner = identity.learner
+        assert (learner.first_name, learner.last_name, learner.timezone, learner.locale_hint) == (
+            "Ann",
+            "Lee",
+            "Asia/Seoul",
+            "en-us",
+        )
+        assert learner.answers["project_name"] == "Apollo launch <!channel> & co"
+        enrolment = session.scalars(select(Enrolment)).one()
+        assert (enrolment.course_id, enrolment.status) == ("onboarding", "completed")
+        assert enrolment.completed_lessons == [
+            "welcome",
+            "first-project",
+            "invite-team",
+            "stay-on-track",
+            "wrap-up",
+        ]
+        attempt = session.scalars(select(QuizAttempt)).one()
+        assert (attempt.quiz_id, attempt.correct_count, attempt.score_percent, attempt.passed) == (
+            "onboarding-check",
+            4,
+            100,
+            True,
+        )
+        assert session.scalar(select(func.count()).select_from(QuizAnswer)) == 4
+        response = session.scalars(select(SurveyResponse)).one()
+        assert (response.survey_id, response.completed_at is not None) == ("nps", True)
+        answers = session.scalars(select(SurveyAnswer).order_by(SurveyAnswer.id)).all()
+        assert [(a.question_id, a.score, a.band, a.comment) for a in answers] == [
+            ("score", 9, "promoter", "The Workload view"),
+            ("anything_else", None, None, "Keep it up"),
+        ]
+        questions = session.scalars(select(FaqQuestion).order_by(FaqQuestion.id)).all()
+        assert [(q.decision, q.outcome, q.platform) for q in questions] == [
+            ("answered", "helped", "slack"),
+            ("answered", "need_human", "slack"),
+        ]
+        inbound = session.scalar(
+            select(func.count()).select_from(Interaction).where(Interaction.direction == "in")
+        )
+        assert inbound == len(WALK) + 1  # every step, plus the greeting when the DM was first opened
