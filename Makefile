@@ -32,8 +32,11 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+# Each benchmark rewrites its rows of README's performance table (bench/faq.py takes ~6 min).
 bench: $(STAMP)
-	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/engine.py --readme
+	$(BIN)/python bench/slack.py --readme
+	$(BIN)/python bench/faq.py --readme
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache lessonloop.db lessonloop.db-*

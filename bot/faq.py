@@ -1,77 +1,48 @@
 """Matching a learner's question to FAQ entries, and deciding whether to answer.
 
-This is a keyword matcher: TF-IDF weighted word overlap (with light stemming, and
-character pairs for scripts written without spaces) between the question and each
-phrasing of each entry, taking an entry's best phrasing. It is honest rather than clever:
-below `SUGGEST_AT` nothing is offered, so a question with nothing close is never answered
-with a guess.
+Each entry is indexed from its question and its phrasings, per locale (`bot.faq_index`):
+their meaning with a small sentence-embedding model run on the CPU (`bot.faq_embeddings`)
+and their words with BM25 (`bot.faq_lexical`), fused into one confidence in [0, 1]
+(`bot.faq_fusion`). A question is searched in the learner's locale, its language, then the
+content's default locale, and each entry keeps its best score.
+
+The confidence then decides, honestly:
+- at or above `ANSWER_AT`, and clearly ahead of the runner-up, the best entry is answered;
+- from `SUGGEST_AT`, the learner is offered the close candidates ("Did you mean ...");
+- below `SUGGEST_AT` nothing is close: the bot says so and hands over to a person, never
+  answering with a guess.
+
+How the thresholds were chosen (only on training data; bench/faq.py reports them on the
+test splits): the FAQ was built from 10 random training phrasings per intent of BANKING77
+and CLINC150 (three seeds) and matched against the other training queries and CLINC150's
+`oos_train` out-of-scope queries.
+- `SUGGEST_AT` is the lowest value that declines at least 80% of `oos_train` (held-out
+  in-scope accuracy 90.0% there).
+- `ANSWER_AT` is the lowest value that answers at most 1% of `oos_train` directly.
+- `ANSWER_MARGIN` is the smallest lead that lifted the precision of direct answers on
+  BANKING77, whose intents are close neighbours, from 86% to 90% (CLINC150: 94% to 96%).
 """
 
 from __future__ import annotations
 
-import math
-import re
-import unicodedata
-from collections import Counter
-from collections.abc import Iterable
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+
 from bot.content.model import ContentPack, FaqEntry
+from bot.faq_embeddings import LANGUAGES, Encoder, Vectors, shared_encoder
+from bot.faq_index import LocaleIndex, texts_by_locale
 
-ANSWER_AT = 0.5
-"""A best score at or above this is answered directly."""
-SUGGEST_AT = 0.25
-"""Between this and ANSWER_AT the learner is offered the best candidates to pick from."""
+ANSWER_AT = 0.50
+"""A best score at or above this (with `ANSWER_MARGIN` over the next) is answered directly."""
+ANSWER_MARGIN = 0.02
+"""How far the best entry must lead the runner-up to be answered rather than offered."""
+SUGGEST_AT = 0.34
+"""From this up, the learner is offered the close candidates; below it, nothing is close."""
 MAX_SUGGESTIONS = 3
-
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "can",
-        "could",
-        "do",
-        "does",
-        "for",
-        "from",
-        "how",
-        "i",
-        "i'm",
-        "in",
-        "is",
-        "it",
-        "its",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "please",
-        "should",
-        "the",
-        "there",
-        "this",
-        "to",
-        "we",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-    ]
-)
-_WORD = re.compile(r"\w+", re.UNICODE)
-_SUFFIXES = ("ingly", "edly", "ings", "ing", "ies", "ied", "ed", "es", "s", "ly")
 
 
 class Decision(StrEnum):
@@ -93,93 +64,78 @@ class Match:
     """Best first; the answered entry is the first candidate."""
 
 
-def _stem(word: str) -> str:
-    for suffix in _SUFFIXES:
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-def _has_no_spaces_script(word: str) -> bool:
-    return any(unicodedata.east_asian_width(char) == "W" for char in word)
-
-
-def terms(text: str) -> list[str]:
-    """The words that carry meaning; CJK runs become overlapping character pairs."""
-    found: list[str] = []
-    for word in _WORD.findall(text.casefold()):
-        if word in _STOPWORDS:
-            continue
-        if _has_no_spaces_script(word) and len(word) > 1:
-            found.extend(word[index : index + 2] for index in range(len(word) - 1))
-        else:
-            found.append(_stem(word))
-    return found
+def decide(ranked: Sequence[Candidate]) -> Match:
+    """The decision for candidates ranked best first."""
+    ranked = tuple(ranked[:MAX_SUGGESTIONS])
+    if not ranked or ranked[0].score < SUGGEST_AT:
+        return Match(Decision.UNANSWERED, ranked)
+    runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+    if ranked[0].score >= ANSWER_AT and ranked[0].score - runner_up >= ANSWER_MARGIN:
+        return Match(Decision.ANSWERED, ranked)
+    return Match(Decision.SUGGESTED, tuple(c for c in ranked if c.score >= SUGGEST_AT))
 
 
 @dataclass(frozen=True)
-class _Phrasing:
-    entry: FaqEntry
-    weights: dict[str, float]
-    norm: float
+class _Built:
+    entries: tuple[FaqEntry, ...]
+    indexes: dict[str, LocaleIndex]
 
 
 class FaqMatcher:
-    """An index of every entry's question and phrasings, per locale, built once."""
+    """Every entry's question and phrasings, indexed per locale at start.
 
-    def __init__(self, content: ContentPack) -> None:
-        self._by_locale: dict[str, list[_Phrasing]] = {}
-        documents: list[tuple[str, FaqEntry, list[str]]] = []
-        for entry in content.faq_entries:
-            for locale, text in self._texts(entry):
-                documents.append((locale, entry, terms(text)))
-        frequency = Counter(term for _, _, words in documents for term in set(words))
-        count = max(len(documents), 1)
-        self._idf = {term: math.log(1 + count / seen) for term, seen in frequency.items()}
-        self._unknown_idf = math.log(1 + count)
-        for locale, entry, words in documents:
-            weights = self._weigh(words)
-            if weights:
-                norm = math.sqrt(sum(value * value for value in weights.values()))
-                self._by_locale.setdefault(locale, []).append(_Phrasing(entry, weights, norm))
+    `refresh` rebuilds the index when the content has changed; the model is loaded once per
+    process and keeps the vectors of texts it has seen, so a rebuild only embeds new texts.
+    """
+
+    def __init__(self, content: ContentPack, *, encoder: Encoder | None = None) -> None:
         self.default_locale = content.default_locale
+        self._encoder = encoder
+        self._lock = threading.Lock()
+        self._built = self._build(content.faq_entries)
 
-    @staticmethod
-    def _texts(entry: FaqEntry) -> Iterable[tuple[str, str]]:
-        for locale, question in entry.question.variants.items():
-            yield locale, question
-        for locale, phrasings in entry.phrasings.items():
-            for phrasing in phrasings:
-                yield locale, phrasing
+    def refresh(self, content: ContentPack) -> bool:
+        """Rebuild if `content`'s FAQ differs from the indexed one; True if it did."""
+        with self._lock:
+            self.default_locale = content.default_locale
+            entries = content.faq_entries
+            if entries == self._built.entries:
+                return False
+            self._built = self._build(entries)
+            return True
 
-    def _weigh(self, words: list[str]) -> dict[str, float]:
-        counts = Counter(words)
-        return {
-            term: (1 + math.log(n)) * self._idf.get(term, self._unknown_idf) for term, n in counts.items()
-        }
+    @property
+    def entries(self) -> tuple[FaqEntry, ...]:
+        return self._built.entries
+
+    def _build(self, entries: tuple[FaqEntry, ...]) -> _Built:
+        grouped = texts_by_locale(entries)
+        needs_model = any(locale.split("-", 1)[0].casefold() in LANGUAGES for locale in grouped)
+        if needs_model and self._encoder is None:
+            self._encoder = shared_encoder()
+        indexes = {locale: LocaleIndex(locale, items, self._encoder) for locale, items in grouped.items()}
+        return _Built(entries, indexes)
 
     def match(self, question: str, locale: str) -> Match:
         """Score every entry in the learner's locale (and the default locale) and decide."""
-        weights = self._weigh(terms(question))
-        if not weights:
+        text = question.strip()
+        built = self._built
+        if not text or not built.entries:
             return Match(Decision.UNANSWERED, ())
-        norm = math.sqrt(sum(value * value for value in weights.values()))
         best: dict[str, Candidate] = {}
+        vector: Vectors | None = None
         language = locale.split("-", 1)[0]
         for searched in dict.fromkeys((locale, language, self.default_locale)):
-            for phrasing in self._by_locale.get(searched, []):
-                shared = weights.keys() & phrasing.weights.keys()
-                if not shared:
-                    continue
-                score = sum(weights[term] * phrasing.weights[term] for term in shared) / (
-                    norm * phrasing.norm
-                )
-                known = best.get(phrasing.entry.id)
+            index = built.indexes.get(searched)
+            if index is None or not index.entries:
+                continue
+            if index.uses_embeddings and vector is None and self._encoder is not None:
+                vector = self._encoder.encode_one(text)
+            scores = index.scores(text, vector)
+            count = min(MAX_SUGGESTIONS, len(scores))
+            for row in np.argpartition(-scores, count - 1)[:count]:
+                entry, score = index.entries[int(row)], round(float(scores[row]), 4)
+                known = best.get(entry.id)
                 if known is None or score > known.score:
-                    best[phrasing.entry.id] = Candidate(phrasing.entry, round(score, 4))
-        ranked = tuple(sorted(best.values(), key=lambda candidate: -candidate.score)[:MAX_SUGGESTIONS])
-        if not ranked or ranked[0].score < SUGGEST_AT:
-            return Match(Decision.UNANSWERED, ranked)
-        if ranked[0].score >= ANSWER_AT:
-            return Match(Decision.ANSWERED, ranked)
-        return Match(Decision.SUGGESTED, tuple(c for c in ranked if c.score >= SUGGEST_AT))
+                    best[entry.id] = Candidate(entry, score)
+        return decide(sorted(best.values(), key=lambda candidate: -candidate.score))
