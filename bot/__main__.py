@@ -35,6 +35,14 @@ def _parser() -> argparse.ArgumentParser:
     slack.add_argument("--http", action="store_true", help="receive events over HTTP instead of Socket Mode")
     slack.add_argument("--port", type=int, default=3000, help="HTTP: the local port to listen on")
     slack.add_argument("--listen", default="0.0.0.0", help="HTTP: the local address to listen on")  # noqa: S104
+    faq = commands.add_parser("faq", help="support's view of questions: test a match, list the gaps")
+    faq_commands = faq.add_subparsers(dest="faq_command", metavar="ACTION", required=True)
+    faq_test = faq_commands.add_parser("test", help="show how a question matches the FAQ, with scores")
+    faq_test.add_argument("question", help="the question, as a learner would type it")
+    faq_test.add_argument("--locale", help="the learner's locale (default: the content's)")
+    gaps = faq_commands.add_parser("gaps", help="unanswered and escalated questions, grouped by meaning")
+    gaps.add_argument("--days", type=int, default=30, help="how far back to look (default: 30)")
+    gaps.add_argument("--limit", type=int, default=20, help="how many groups to show (default: 20)")
     db = commands.add_parser("db", help="manage the database")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="create or update the tables to the latest version")
@@ -55,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _upgrade(settings)
     if arguments.command == "run":
         return _run(settings, arguments)
+    if arguments.command == "faq" and arguments.faq_command == "test":
+        return _faq_test(settings, arguments.question, arguments.locale)
+    if arguments.command == "faq":
+        return _faq_gaps(settings, arguments.days, arguments.limit)
     return _chat(settings, arguments.learner, arguments.locale)
 
 
@@ -122,6 +134,49 @@ def _chat(settings: Settings, learner: str | None, locale: str | None) -> int:
             chat(engine.handle, learner=learner, locale=locale)
         except KeyboardInterrupt:
             print()
+    return 0
+
+
+def _faq_test(settings: Settings, question: str, locale: str | None) -> int:
+    from bot import faq
+    from bot.content.errors import ContentInvalid
+    from bot.content.loader import load_content
+
+    try:
+        content = load_content([settings.content_dir], settings.default_locale)
+    except ContentInvalid as invalid:
+        print("\n".join(map(str, invalid.errors)), file=sys.stderr)
+        return 1
+    match = faq.FaqMatcher(content).match(question, locale or content.default_locale)
+    print(
+        f"decision: {match.decision.value} (answer at {faq.ANSWER_AT:.2f} with a lead of "
+        f"{faq.ANSWER_MARGIN:.2f}, suggest from {faq.SUGGEST_AT:.2f})"
+    )
+    for candidate in match.candidates:
+        title = candidate.entry.question.pick(locale or content.default_locale)
+        print(f"  {candidate.score:.3f}  {candidate.entry.id}  {title}")
+    return 0
+
+
+def _faq_gaps(settings: Settings, days: int, limit: int) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.faq_embeddings import shared_encoder
+    from bot.support import describe, group_gaps, unsettled_questions
+    from storage.db import Database
+
+    database = Database(settings.database_url)
+    try:
+        questions = unsettled_questions(database, datetime.now(UTC) - timedelta(days=days))
+    finally:
+        database.dispose()
+    gaps = group_gaps(questions, shared_encoder())
+    if not gaps:
+        print(f"no unanswered or escalated questions in the last {days} days")
+        return 0
+    print(f"{len(questions)} unsettled question(s) in the last {days} days, in {len(gaps)} group(s):")
+    for gap in gaps[:limit]:
+        print(describe(gap))
     return 0
 
 
