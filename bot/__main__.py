@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     gaps = faq_commands.add_parser("gaps", help="unanswered and escalated questions, grouped by meaning")
     gaps.add_argument("--days", type=int, default=30, help="how far back to look (default: 30)")
     gaps.add_argument("--limit", type=int, default=20, help="how many groups to show (default: 20)")
+    report = faq_commands.add_parser("report", help="deflection: questions settled without a person, and how")
+    report.add_argument("--days", type=int, default=30, help="how far back to look (default: 30)")
     db = commands.add_parser("db", help="manage the database")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="create or update the tables to the latest version")
@@ -65,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(settings, arguments)
     if arguments.command == "faq" and arguments.faq_command == "test":
         return _faq_test(settings, arguments.question, arguments.locale)
+    if arguments.command == "faq" and arguments.faq_command == "report":
+        return _faq_report(settings, arguments.days)
     if arguments.command == "faq":
         return _faq_gaps(settings, arguments.days, arguments.limit)
     return _chat(settings, arguments.learner, arguments.locale)
@@ -177,6 +181,33 @@ def _faq_gaps(settings: Settings, days: int, limit: int) -> int:
     print(f"{len(questions)} unsettled question(s) in the last {days} days, in {len(gaps)} group(s):")
     for gap in gaps[:limit]:
         print(describe(gap))
+    return 0
+
+
+def _faq_report(settings: Settings, days: int) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from storage.db import Database
+    from storage.metrics import deflection
+
+    database = Database(settings.database_url)
+    now = datetime.now(UTC)
+    try:
+        figures = deflection(database, now - timedelta(days=days), now)
+    finally:
+        database.dispose()
+    print(f"questions asked in the last {days} days: {figures.asked}")
+    for label, count in (
+        ("answered", figures.answered),
+        ("resolved: learner pressed Helped", figures.hard_resolved),
+        ("resolved: no further question within 24 hours", figures.soft_resolved),
+        ("answered less than 24 hours ago, no feedback yet", figures.pending),
+        ("answered, but asked again within 24 hours", figures.asked_again),
+        ("asked for a human", figures.escalated),
+        ("not answered", figures.unanswered),
+    ):
+        print(f"  {count:>6}  {label}")
+    print(f"deflection: {figures.deflection_rate:.1%} of questions settled without a person")
     return 0
 
 

@@ -40,6 +40,12 @@ def test_faq_test_shows_the_decision_and_the_scores() -> None:
     assert len(lines) == 4
 
 
+ANSWERED_WITH = {
+    "Can we log in through Okta single sign-on": "sso",
+    "How do I reset my password?": "reset-password",
+}
+
+
 def _seed(database: Database) -> None:
     history = [
         ("Do you support single sign-on with Okta?", "unanswered", None, 3),
@@ -69,6 +75,7 @@ def _seed(database: Database) -> None:
                     text=text,
                     locale="en",
                     decision=decision,
+                    entry_id=ANSWERED_WITH.get(text) if decision == "answered" else None,
                     outcome=outcome,
                     asked_at=NOW - timedelta(days=days_ago),
                 )
@@ -95,4 +102,20 @@ def test_faq_gaps_groups_what_the_bot_could_not_settle(database: Database, datab
 def test_faq_gaps_with_nothing_to_report(database_url: str) -> None:
     assert lessonloop("faq", "gaps", database_url=database_url) == (
         "no unanswered or escalated questions in the last 30 days\n"
+    )
+
+
+def test_faq_report_counts_how_questions_were_settled(database: Database, database_url: str) -> None:
+    _seed(database)
+
+    assert lessonloop("faq", "report", "--days", "30", database_url=database_url) == (
+        "questions asked in the last 30 days: 6\n"
+        "       2  answered\n"
+        "       1  resolved: learner pressed Helped\n"
+        "       0  resolved: no further question within 24 hours\n"
+        "       0  answered less than 24 hours ago, no feedback yet\n"
+        "       0  answered, but asked again within 24 hours\n"
+        "       1  asked for a human\n"
+        "       4  not answered\n"
+        "deflection: 16.7% of questions settled without a person\n"
     )
