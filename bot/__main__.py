@@ -31,6 +31,13 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--locale", help="your language, e.g. en or ko")
     run = commands.add_parser("run", help="serve learners on a chat platform")
     platforms = run.add_subparsers(dest="platform", metavar="PLATFORM", required=True)
+    telegram = platforms.add_parser("telegram", help="Telegram, by long polling (default) or webhook")
+    telegram.add_argument(
+        "--webhook", action="store_true", help="receive updates by webhook instead of polling"
+    )
+    telegram.add_argument("--port", type=int, default=8443, help="webhook: the local port to listen on")
+    telegram.add_argument("--listen", default="0.0.0.0", help="webhook: the local address to listen on")  # noqa: S104
+    telegram.add_argument("--url", help="webhook: the public https:// URL Telegram should call")
     slack = platforms.add_parser("slack", help="Slack, by Socket Mode (default) or HTTP")
     slack.add_argument("--http", action="store_true", help="receive events over HTTP instead of Socket Mode")
     slack.add_argument("--port", type=int, default=3000, help="HTTP: the local port to listen on")
@@ -213,6 +220,16 @@ def _faq_report(settings: Settings, days: int) -> int:
 
 def _run(settings: Settings, arguments: argparse.Namespace) -> int:
     with _engine(settings) as engine:
+        if arguments.platform == "telegram":
+            from bot.adapters import telegram
+
+            return telegram.serve(
+                engine,
+                webhook=arguments.webhook,
+                port=arguments.port,
+                listen=arguments.listen,
+                url=arguments.url,
+            )
         from bot.adapters import slack
 
         return slack.serve(engine, http=arguments.http, port=arguments.port, listen=arguments.listen)

@@ -1,0 +1,278 @@
+"""Lessonloop in Telegram: a python-telegram-bot `Application` fed by long polling or a webhook.
+
+Both ways in end in `TelegramBot.handle`: one learner's updates run one at a time in the
+order they came (a poll answer, which names no chat, queues behind the messages of the
+learner's private chat), different learners side by side. PTB routes each update to a
+handler here that turns it into an `InboundEvent` (`telegram_events`), runs the engine in
+a worker thread, and sends the replies (`telegram_delivery`) through `Pacing`, which
+keeps to Telegram's rate limits and waits out 429s. How updates arrive, and why PTB's own
+`Updater` is not used, is in `telegram_polling` and `telegram_webhook`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+from telegram import Message, Update
+from telegram.error import InvalidToken, NetworkError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    PollAnswerHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.adapters import telegram_events as events
+from bot.adapters import telegram_render as render
+from bot.adapters.telegram_commands import register_commands
+from bot.adapters.telegram_delivery import LONG_CALLBACK, PLATFORM, QUIZ_POLL, Delivery, Press, Target
+from bot.adapters.telegram_lanes import Lanes
+from bot.adapters.telegram_pacing import Pacing
+from bot.adapters.telegram_polling import LONG_POLL_S, Poller, PollingBot
+from bot.adapters.telegram_settings import (
+    TelegramConfigError,
+    TelegramSettings,
+    keep_token_out_of_logs,
+    telegram_settings,
+)
+from bot.adapters.telegram_transport import AiohttpRequest
+from bot.adapters.telegram_webhook import WebhookServer
+from bot.engine import Engine
+from bot.messages import InboundEvent
+from storage.platform_state import RememberedMessage, find_message, forget_messages_before
+
+log = logging.getLogger(__name__)
+
+KEEP_SENT = timedelta(days=30)
+"""Sent prompts and polls are remembered this long; older ones can no longer be edited."""
+CLEANUP_EVERY_S = 6 * 3600
+
+Context = ContextTypes.DEFAULT_TYPE
+TelegramApplication = Application[
+    PollingBot, Context, dict[object, object], dict[object, object], dict[object, object], None
+]
+
+
+def serve(engine: Engine, *, webhook: bool, port: int, listen: str, url: str | None) -> int:
+    """`lessonloop run telegram`: serve until SIGINT or SIGTERM; the exit code."""
+    try:
+        settings = telegram_settings(os.environ, webhook=webhook, url=url)
+    except TelegramConfigError as error:
+        print(f"lessonloop: {error}", file=sys.stderr)
+        return 2
+    keep_token_out_of_logs(settings.token)
+    os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta
+    try:
+        asyncio.run(_serve(engine, settings, webhook=webhook, port=port, listen=listen))
+    except InvalidToken:
+        print(
+            "lessonloop: Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized): check it with @BotFather "
+            "(/mybots → API Token), or /revoke and set the new one",
+            file=sys.stderr,
+        )
+        return 2
+    except NetworkError as error:
+        print(
+            f"lessonloop: cannot reach the Telegram Bot API at {settings.base_url}...: {error}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+async def _serve(
+    engine: Engine, settings: TelegramSettings, *, webhook: bool, port: int, listen: str
+) -> None:
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    async with telegram_bot(engine, settings) as bot:
+        name = f"@{bot.application.bot.username}"
+        if webhook:
+            bound = await bot.listen(listen, port)
+            await bot.register_webhook(str(settings.webhook_url))
+            print(
+                f"lessonloop: {name} takes updates at http://{listen}:{bound}{settings.webhook_path}",
+                flush=True,
+            )
+            await stopping.wait()
+        else:
+            print(f"lessonloop: {name} is polling for updates", flush=True)
+            await bot.poll(stopping)
+
+
+@asynccontextmanager
+async def telegram_bot(
+    engine: Engine,
+    settings: TelegramSettings,
+    *,
+    pacing: Pacing | None = None,
+    long_poll_s: int = LONG_POLL_S,
+) -> AsyncIterator[TelegramBot]:
+    """A bot that has checked its token (`getMe`) and set its command menu, ready to
+    `poll` or `listen`; on exit it finishes the updates in hand."""
+    bot = TelegramBot(engine, settings, pacing or Pacing(), long_poll_s)
+    async with bot.application:
+        await register_commands(bot.application.bot, engine.content.locales, engine.content.default_locale)
+        cleanup = asyncio.create_task(bot.forget_old_messages())
+        try:
+            yield bot
+        finally:
+            cleanup.cancel()
+            await bot.close()
+
+
+def build_application(settings: TelegramSettings, pacing: Pacing) -> TelegramApplication:
+    """The PTB application, without its `Updater` (updates come from `Poller` or
+    `WebhookServer`) and without a job queue (the scheduler is Lessonloop's own)."""
+    bot = PollingBot(
+        settings.token,
+        base_url=settings.base_url,
+        base_file_url=settings.base_file_url,
+        request=AiohttpRequest(connections=64, read_timeout=15),
+        get_updates_request=AiohttpRequest(connections=1, read_timeout=LONG_POLL_S + 10),
+        rate_limiter=pacing,
+    )
+    application: TelegramApplication = ApplicationBuilder().bot(bot).updater(None).job_queue(None).build()
+    return application
+
+
+class TelegramBot:
+    def __init__(self, engine: Engine, settings: TelegramSettings, pacing: Pacing, long_poll_s: int) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.application = build_application(settings, pacing)
+        self.delivery = Delivery(self.application.bot, engine.database)
+        self.long_poll_s = long_poll_s
+        self.lanes = Lanes(self._on_lane_error)
+        self._webhook: WebhookServer | None = None
+        private = filters.ChatType.PRIVATE
+        self.application.add_handler(MessageHandler(private & ~filters.UpdateType.EDITED, self._on_message))
+        self.application.add_handler(CallbackQueryHandler(self._on_press))
+        self.application.add_handler(PollAnswerHandler(self._on_poll_answer))
+        self.application.add_handler(TypeHandler(Update, self._on_anything_else))
+        self.application.add_error_handler(self._on_error)
+
+    async def poll(self, stopping: asyncio.Event) -> None:
+        poller = Poller(self.application.bot, self.engine.database, self.handle, timeout=self.long_poll_s)
+        await poller.run(stopping)
+
+    async def listen(self, host: str, port: int) -> int:
+        """Take webhook requests on `host:port`; returns the port bound (useful with 0)."""
+        secret = self.settings.webhook_secret
+        if secret is None:
+            raise TelegramConfigError("a webhook needs TELEGRAM_WEBHOOK_SECRET")
+        path = self.settings.webhook_path
+        self._webhook = WebhookServer(self.application.bot, self.handle, secret=secret, path=path)
+        return await self._webhook.start(host, port)
+
+    async def register_webhook(self, url: str) -> None:
+        """Ask Telegram to send updates to `url` (after `listen`, so none arrive unheard)."""
+        if self._webhook is None:
+            raise RuntimeError("listen before registering the webhook")
+        await self._webhook.register(url)
+
+    async def close(self) -> None:
+        """Stop taking updates, then send what is still queued."""
+        if self._webhook is not None:
+            await self._webhook.stop()
+        await self.lanes.drained()
+
+    async def drained(self) -> None:
+        """Return once every reply queued so far has been sent."""
+        await self.lanes.drained()
+
+    async def handle(self, update: Update) -> None:
+        """Store one update (after the learner's earlier ones) and queue its replies;
+        never raises (PTB hands a handler's error to `_on_error`)."""
+        async with self.lanes.turn(events.learner_of(update)):
+            await self.application.process_update(update)
+
+    # --- handlers ------------------------------------------------------------------------
+
+    async def _on_message(self, update: Update, _context: Context) -> None:
+        event = events.from_message(update, datetime.now(UTC))
+        if event is not None:
+            chat = int(event.conversation_id)
+            await self._turn(event, Target(chat_id=chat, user_id=int(event.sender.user_id)))
+
+    async def _on_press(self, update: Update, _context: Context) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        data = query.data or ""
+        if data.startswith(render.HASHED):
+            await self.lanes.drained(query.from_user.id)
+            found = await asyncio.to_thread(self._remembered, LONG_CALLBACK, data)
+            data = found.details.get("data", "") if found else ""
+        prompt_id, choice_id = render.parse_callback_data(data)
+        message = query.message
+        event = events.from_press(update, choice_id, datetime.now(UTC)) if choice_id else None
+        if event is None or not isinstance(message, Message):
+            await query.answer()
+            return
+        press = Press(query.id, message.message_id, message.text_html, prompt_id)
+        await self._turn(event, Target(chat_id=message.chat.id, user_id=query.from_user.id, press=press))
+
+    async def _on_poll_answer(self, update: Update, _context: Context) -> None:
+        answer = update.poll_answer
+        if answer is None or answer.user is None:
+            return
+        await self.lanes.drained(answer.user.id)  # the poll's own record may still be on its way
+        poll = await asyncio.to_thread(self._remembered, QUIZ_POLL, answer.poll_id)
+        event = events.from_poll_answer(update, poll, datetime.now(UTC)) if poll else None
+        if poll is None or event is None:
+            log.info(
+                "ignoring an answer to poll %s, which is not a quiz question we sent",
+                answer and answer.poll_id,
+            )
+            return
+        target = Target(int(poll.conversation_id), int(poll.user_id), poll_prompt=poll.details.get("prompt"))
+        await self._turn(event, target)
+
+    async def _on_anything_else(self, update: Update, _context: Context) -> None:
+        log.info("ignoring update %s: not something the bot handles", update.update_id)
+
+    async def _on_error(self, update: object, context: Context) -> None:
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("update %s could not be handled", update_id, exc_info=context.error)
+
+    async def _on_lane_error(self, error: Exception) -> None:
+        """Sending failed unexpectedly: reported like a handler's error, to every error handler."""
+        await self.application.process_error(update=None, error=error)
+
+    async def _turn(self, event: InboundEvent, target: Target) -> None:
+        replies = await asyncio.to_thread(self.engine.handle, event)
+        if replies:  # nothing for a redelivery: it was answered the first time
+            self.lanes.submit(target.user_id, partial(self.delivery.deliver, target, replies))
+
+    def _remembered(self, kind: str, external_id: str) -> RememberedMessage | None:
+        with self.engine.database.transaction() as session:
+            return find_message(session, PLATFORM, kind, external_id)
+
+    async def forget_old_messages(self) -> None:
+        """Every few hours, drop sent prompts and polls too old to matter."""
+        while True:
+            cutoff = datetime.now(UTC) - KEEP_SENT
+            try:
+                await asyncio.to_thread(self._forget_before, cutoff)
+            except Exception:
+                log.exception("could not clean up old Telegram messages")
+            await asyncio.sleep(CLEANUP_EVERY_S)
+
+    def _forget_before(self, cutoff: datetime) -> None:
+        with self.engine.database.transaction() as session:
+            forget_messages_before(session, PLATFORM, cutoff)
