@@ -35,6 +35,7 @@ test: lint typecheck pytest
 # Each benchmark rewrites its rows of README's performance table (bench/faq.py takes ~6 min).
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py --readme
+	$(BIN)/python bench/telegram.py --readme
 	$(BIN)/python bench/slack.py --readme
 	$(BIN)/python bench/faq.py --readme
 
