@@ -15,14 +15,10 @@ from sqlalchemy import func, select
 
 from storage.db import Database
 from storage.models import (
-    Enrolment,
     FaqQuestion,
     Interaction,
-    QuizAnswer,
-    QuizAttempt,
-    SurveyAnswer,
-    SurveyResponse,
 )
+from tests.onboarding_record import assert_onboarding_walk_recorded
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,30 +80,7 @@ def test_a_learner_takes_the_onboarding_course_quiz_survey_and_asks_questions(da
     database = Database(database_url)
     try:
         with database.transaction() as session:
-            enrolment = session.scalars(select(Enrolment)).one()
-            assert (enrolment.course_id, enrolment.status) == ("onboarding", "completed")
-            assert enrolment.completed_lessons == [
-                "welcome",
-                "first-project",
-                "invite-team",
-                "stay-on-track",
-                "wrap-up",
-            ]
-            attempt = session.scalars(select(QuizAttempt)).one()
-            assert (attempt.quiz_id, attempt.correct_count, attempt.score_percent, attempt.passed) == (
-                "onboarding-check",
-                4,
-                100,
-                True,
-            )
-            assert session.scalar(select(func.count()).select_from(QuizAnswer)) == 4
-            response = session.scalars(select(SurveyResponse)).one()
-            assert (response.survey_id, response.completed_at is not None) == ("nps", True)
-            answers = session.scalars(select(SurveyAnswer).order_by(SurveyAnswer.id)).all()
-            assert [(a.question_id, a.score, a.band, a.comment) for a in answers] == [
-                ("score", 9, "promoter", "The Workload view"),
-                ("anything_else", None, None, "Keep it up"),
-            ]
+            assert_onboarding_walk_recorded(session)
             questions = session.scalars(select(FaqQuestion).order_by(FaqQuestion.id)).all()
             assert [(q.decision, q.outcome) for q in questions] == [
                 ("answered", "helped"),

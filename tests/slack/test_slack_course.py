@@ -15,15 +15,11 @@ from sqlalchemy import func, select
 from bot.engine import Engine
 from storage.db import Database
 from storage.models import (
-    Enrolment,
     FaqQuestion,
     Interaction,
     LearnerIdentity,
-    QuizAnswer,
-    QuizAttempt,
-    SurveyAnswer,
-    SurveyResponse,
 )
+from tests.onboarding_record import assert_onboarding_walk_recorded
 from tests.slack.fake_records import Person
 from tests.slack.harness import TEAM, Mode, SlackLearner, slack_world
 
@@ -124,30 +120,7 @@ def check_database(database: Database) -> None:
             "en-us",
         )
         assert learner.answers["project_name"] == "Apollo launch <!channel> & co"
-        enrolment = session.scalars(select(Enrolment)).one()
-        assert (enrolment.course_id, enrolment.status) == ("onboarding", "completed")
-        assert enrolment.completed_lessons == [
-            "welcome",
-            "first-project",
-            "invite-team",
-            "stay-on-track",
-            "wrap-up",
-        ]
-        attempt = session.scalars(select(QuizAttempt)).one()
-        assert (attempt.quiz_id, attempt.correct_count, attempt.score_percent, attempt.passed) == (
-            "onboarding-check",
-            4,
-            100,
-            True,
-        )
-        assert session.scalar(select(func.count()).select_from(QuizAnswer)) == 4
-        response = session.scalars(select(SurveyResponse)).one()
-        assert (response.survey_id, response.completed_at is not None) == ("nps", True)
-        answers = session.scalars(select(SurveyAnswer).order_by(SurveyAnswer.id)).all()
-        assert [(a.question_id, a.score, a.band, a.comment) for a in answers] == [
-            ("score", 9, "promoter", "The Workload view"),
-            ("anything_else", None, None, "Keep it up"),
-        ]
+        assert_onboarding_walk_recorded(session)
         questions = session.scalars(select(FaqQuestion).order_by(FaqQuestion.id)).all()
         assert [(q.decision, q.outcome, q.platform) for q in questions] == [
             ("answered", "helped", "slack"),

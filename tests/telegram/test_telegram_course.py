@@ -17,16 +17,13 @@ from sqlalchemy import func, select
 from bot.engine import Engine
 from storage.db import Database
 from storage.models import (
-    Enrolment,
     FaqQuestion,
     Interaction,
     Learner,
     PlatformMessage,
     QuizAnswer,
-    QuizAttempt,
-    SurveyAnswer,
-    SurveyResponse,
 )
+from tests.onboarding_record import assert_onboarding_walk_recorded
 from tests.telegram.fake_chats import Person
 from tests.telegram.harness import Learner as TelegramLearner
 from tests.telegram.harness import Mode, telegram_world
@@ -115,35 +112,13 @@ def test_a_learner_takes_the_onboarding_course_in_telegram(
     with database.transaction() as session:
         learner = session.scalars(select(Learner)).one()
         assert (learner.first_name, learner.locale_hint, learner.locale) == ("Ann", "en", None)
-        enrolment = session.scalars(select(Enrolment)).one()
-        assert (enrolment.course_id, enrolment.status) == ("onboarding", "completed")
-        assert enrolment.completed_lessons == [
-            "welcome",
-            "first-project",
-            "invite-team",
-            "stay-on-track",
-            "wrap-up",
-        ]
-        attempt = session.scalars(select(QuizAttempt)).one()
-        assert (attempt.quiz_id, attempt.correct_count, attempt.score_percent, attempt.passed) == (
-            "onboarding-check",
-            4,
-            100,
-            True,
-        )
+        assert_onboarding_walk_recorded(session)
         answers = session.scalars(select(QuizAnswer).order_by(QuizAnswer.id)).all()
         assert [(a.question_id, a.chosen, a.correct) for a in answers] == [
             ("workload", "b", True),
             ("invite_ways", "a,b", True),
             ("slack_reminders", "true", True),
             ("new_task", "a", True),
-        ]
-        response = session.scalars(select(SurveyResponse)).one()
-        assert (response.survey_id, response.completed_at is not None) == ("nps", True)
-        survey = session.scalars(select(SurveyAnswer).order_by(SurveyAnswer.id)).all()
-        assert [(a.question_id, a.score, a.band, a.comment) for a in survey] == [
-            ("score", 9, "promoter", "The Workload view"),
-            ("anything_else", None, None, "Keep it up"),
         ]
         questions = session.scalars(select(FaqQuestion).order_by(FaqQuestion.id)).all()
         assert [(q.decision, q.outcome, q.platform) for q in questions] == [
