@@ -132,7 +132,7 @@ def _engine(settings: Settings) -> Iterator[Engine]:
     try:
         if current_revision(database) != head_revision():
             raise SystemExit("lessonloop: the database is not set up yet: run `lessonloop db upgrade`")
-        yield Engine(content, database)
+        yield Engine(content, database, support=settings.support)
     finally:
         database.dispose()
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
@@ -23,22 +24,55 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class SupportDesk:
+    """Where questions the bot cannot settle are handed to a person, and the hours support
+    keeps (told to the learner). No destination: hand-offs are off."""
+
+    slack_channel: str | None = None
+    """A Slack channel id (`C0123...`) in the workspace of `SLACK_BOT_TOKEN`."""
+    telegram_chat: str | None = None
+    """A Telegram support group's chat id (`-100...`)."""
+    webhook_url: str | None = None
+    webhook_secret: str = field(default="", repr=False)
+    hours: str = ""
+    """Free text, e.g. "Mon-Fri 9:00-18:00 CET"."""
+
+    @property
+    def destinations(self) -> tuple[str, ...]:
+        chosen = [
+            ("slack", self.slack_channel),
+            ("telegram", self.telegram_chat),
+            ("webhook", self.webhook_url),
+        ]
+        return tuple(name for name, where in chosen if where)
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_URL
     content_dir: Path = Path("content")
     default_locale: str = "en"
     log_level: str = "WARNING"
+    support: SupportDesk = SupportDesk()
 
     def __repr__(self) -> str:
         # The database URL may carry a password: never print it.
         url = make_url(self.database_url).render_as_string(hide_password=True)
         return (
             f"Settings(database_url={url!r}, content_dir={str(self.content_dir)!r}, "
-            f"default_locale={self.default_locale!r}, log_level={self.log_level!r})"
+            f"default_locale={self.default_locale!r}, log_level={self.log_level!r}, "
+            f"support={self.support!r})"
         )
 
 
-_KEYS = ("database_url", "content_dir", "default_locale", "log_level")
+_SUPPORT_KEYS = (
+    "support_hours",
+    "support_slack_channel",
+    "support_telegram_chat",
+    "support_webhook_url",
+    "support_webhook_secret",
+)
+_KEYS = ("database_url", "content_dir", "default_locale", "log_level", *_SUPPORT_KEYS)
 
 
 def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
@@ -65,4 +99,32 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         content_dir=Path(values.get("content_dir", "content")),
         default_locale=values.get("default_locale", "en"),
         log_level=values.get("log_level", "WARNING").upper(),
+        support=_support_desk(values),
+    )
+
+
+def _support_desk(values: Mapping[str, str]) -> SupportDesk:
+    def get(key: str) -> str | None:
+        return values.get(key, "").strip() or None
+
+    url, secret = get("support_webhook_url"), get("support_webhook_secret")
+    if url is not None:
+        if urlsplit(url).scheme not in ("https", "http") or not urlsplit(url).netloc:
+            raise ConfigError(f"support_webhook_url must be an https:// address (got {url!r})")
+        if secret is None:
+            raise ConfigError(
+                "support_webhook_url needs support_webhook_secret (LESSONLOOP_SUPPORT_WEBHOOK_SECRET): "
+                "every delivery is signed with it so the receiver can tell it came from Lessonloop"
+            )
+    chat = get("support_telegram_chat")
+    if chat is not None and not chat.lstrip("-").isdigit():
+        raise ConfigError(
+            f"support_telegram_chat must be the group's numeric chat id, e.g. -1001234567890 (got {chat!r})"
+        )
+    return SupportDesk(
+        slack_channel=get("support_slack_channel"),
+        telegram_chat=chat,
+        webhook_url=url,
+        webhook_secret=secret or "",
+        hours=get("support_hours") or "",
     )

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import IntegrityError
 
 from bot import commands, lessons, questions, quizzes, surveys
+from bot.config import SupportDesk
 from bot.content.model import ContentPack
 from bot.faq import Decision, FaqMatcher
 from bot.messages import (
@@ -62,11 +63,13 @@ class Engine:
         *,
         faq: FaqMatcher | None = None,
         clock: Clock = utc_now,
+        support: SupportDesk | None = None,
     ) -> None:
         self.content = content
         self.database = database
         self.faq = faq or FaqMatcher(content)
         self.clock = clock
+        self.support = support or SupportDesk()
 
     def handle(self, event: InboundEvent) -> tuple[Reply, ...]:
         """The replies to `event`: empty for a redelivery, an apology if something broke."""
@@ -121,6 +124,7 @@ class Engine:
                 platform=sender.platform.value,
                 now=now,
                 first_contact=first_contact,
+                support=self.support,
             )
             route(turn, event)
             learner.conversation = dump_conversation(turn.conversation)

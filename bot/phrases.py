@@ -144,6 +144,18 @@ _PHRASES: dict[str, dict[str, str]] = {
         "en": "I've noted that you'd like a person to help with this.",
         "ko": "상담원의 도움이 필요하다고 기록해 두었어요.",
     },
+    "handoff_opened": {
+        "en": "I've passed your question to our support team: a person will reply here.",
+        "ko": "질문을 지원팀에 전달했어요. 담당자가 여기로 답변해 드릴 거예요.",
+    },
+    "handoff_hours": {"en": "Support hours: {hours}.", "ko": "상담 시간: {hours}."},
+    "support_reply": {"en": "💬 {agent} from support: {text}", "ko": "💬 지원팀 {agent}: {text}"},
+    "support_agent": {"en": "Someone", "ko": "담당자"},
+    "handoff_resolved": {
+        "en": "Support marked your question “{question}” as resolved. "
+        "If anything is still unclear, just ask again.",
+        "ko": "지원팀이 “{question}” 질문을 해결됨으로 표시했어요. 더 궁금한 점이 있으면 다시 물어봐 주세요.",
+    },
     "faq_related_lesson": {"en": "📘 Lesson: {title}", "ko": "📘 레슨: {title}"},
     "ask_what": {
         "en": "What's your question? Type it in your own words.",

@@ -7,7 +7,7 @@ what was deflected and which FAQ entry to write next.
 
 from __future__ import annotations
 
-from bot import lessons
+from bot import handoff, lessons
 from bot.content.model import FaqEntry
 from bot.faq import Decision
 from bot.messages import ChoiceAccepted
@@ -51,7 +51,7 @@ def ask(turn: Turn, text: str) -> None:
             str(row.id),
         )
     else:
-        _unanswered(turn)
+        _unanswered(turn, row, "unanswered")
 
 
 def _answer(turn: Turn, row: FaqQuestion, entry: FaqEntry) -> None:
@@ -66,7 +66,10 @@ def _answer(turn: Turn, row: FaqQuestion, entry: FaqEntry) -> None:
     turn.ask(turn.say("faq_was_it_helpful"), PromptKind.FAQ_FEEDBACK, values, labels, str(row.id))
 
 
-def _unanswered(turn: Turn) -> None:
+def _unanswered(turn: Turn, row: FaqQuestion, reason: str) -> None:
+    """No answer fitted: a person takes over if support is reachable, else the contact."""
+    if handoff.hand_off(turn, reason, row.text, row.id):
+        return
     lines = [turn.say("faq_unanswered")]
     if turn.content.support_contact:
         lines.append(turn.text(turn.content.support_contact))
@@ -84,7 +87,7 @@ def picked(turn: Turn, prompt: OpenPrompt, index: int) -> bool:
     if entry is None:
         row.outcome, row.outcome_at = "no_match", turn.now
         turn.mark("faq_outcome", None, "no_match")
-        _unanswered(turn)
+        _unanswered(turn, row, "no_match")
         return True
     row.entry_id = entry.id
     turn.mark("faq_picked", entry.id)
@@ -107,10 +110,11 @@ def feedback(turn: Turn, prompt: OpenPrompt, index: int) -> bool:
     elif value == "need_human":
         row.outcome, row.outcome_at = "need_human", turn.now
         turn.mark("faq_outcome", row.entry_id, "need_human")
-        lines = [turn.say("faq_noted_human")]
-        if turn.content.support_contact:
-            lines.append(turn.text(turn.content.support_contact))
-        turn.send_text("\n".join(lines))
+        if not handoff.hand_off(turn, "need_human", row.text, row.id):
+            lines = [turn.say("faq_noted_human")]
+            if turn.content.support_contact:
+                lines.append(turn.text(turn.content.support_contact))
+            turn.send_text("\n".join(lines))
     else:
         turn.mark("faq_lesson_opened", value)
         open_lesson(turn, value)

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.config import SupportDesk
 from bot.content.model import ContentPack, LocalText
 from bot.content.templates import LearnerView, render_text
 from bot.faq import FaqMatcher
@@ -41,6 +42,8 @@ class Turn:
     """True on the very first event from this learner."""
     caller_resumes: bool = False
     """Set when a quiz or survey ends: the flow beneath it (a lesson) carries on."""
+    support: SupportDesk = field(default_factory=SupportDesk)
+    """Where questions the bot cannot settle are handed to a person (none: nowhere)."""
 
     @property
     def locale(self) -> str:

@@ -276,3 +276,81 @@ class PlatformMessage(Base):
     conversation_id: Mapped[str] = mapped_column(String(128))
     details: Mapped[dict[str, str]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
+
+
+class Handoff(Base):
+    """A learner's question handed to a person: what support sees, and whether it is settled."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    """Where the learner asked: support's replies go back there."""
+    locale: Mapped[str] = mapped_column(String(16))
+    faq_question_id: Mapped[int | None] = mapped_column(ForeignKey("faq_questions.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(16))
+    """need_human (pressed under an answer), unanswered (no answer fitted), no_match (none of
+    the "Did you mean" candidates fitted)"""
+    question: Mapped[str] = mapped_column(Text)
+    transcript: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    """The learner's last turns before the question, oldest first: `bot.handoff.Turn` rows."""
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    """open, resolved"""
+    opened_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(200))
+    """Who pressed "Mark resolved" (`slack:U123`, `telegram:456`, `webhook`)."""
+
+
+class HandoffDelivery(Base):
+    """The outbox of hand-offs: one row per support destination, sent once by one process.
+
+    `external_chat` and `external_id` are what the platform gave back (a Slack channel and
+    message ts, a Telegram chat and message id), so a support reply to that message finds
+    its hand-off."""
+
+    __tablename__ = "handoff_deliveries"
+    __table_args__ = (
+        Index("ix_handoff_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_handoff_deliveries_external", "destination", "external_chat", "external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"), index=True)
+    destination: Mapped[str] = mapped_column(String(16))
+    """slack, telegram or webhook"""
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    """pending, sent"""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    """When it may be tried (again); while a process is sending, the end of its lease."""
+    last_error: Mapped[str | None] = mapped_column(Text)
+    external_chat: Mapped[str | None] = mapped_column(String(64))
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None]
+
+
+class LearnerMessage(Base):
+    """The outbox to learners: messages the bot sends on its own, not as the answer to an
+    event of theirs (a support agent's reply, "your question was resolved"; later, the
+    scheduled lessons). The process serving `platform` sends them."""
+
+    __tablename__ = "learner_messages"
+    __table_args__ = (Index("ix_learner_messages_due", "platform", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(64), default="")
+    conversation_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    """support_reply, handoff_resolved"""
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    """pending, sent"""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, SupportDesk, load_settings
 
 
 def test_defaults_without_file_or_environment(tmp_path: Path) -> None:
@@ -54,3 +54,48 @@ def test_the_database_password_never_appears_when_settings_are_printed() -> None
     assert "s3cret" not in repr(settings)
     assert "s3cret" not in str(settings)
     assert "postgresql+psycopg://lessonloop:***@db.internal/lessonloop" in repr(settings)
+
+
+def test_support_destinations_and_hours_come_from_file_and_environment(tmp_path: Path) -> None:
+    (tmp_path / "lessonloop.toml").write_text(
+        '[lessonloop]\nsupport_hours = "Mon-Fri 9:00-18:00 CET"\nsupport_slack_channel = "C0SUPPORT"\n'
+    )
+    environment = {
+        "LESSONLOOP_SUPPORT_TELEGRAM_CHAT": "-1001234567890",
+        "LESSONLOOP_SUPPORT_WEBHOOK_URL": "https://desk.example.com/hooks/lessonloop",
+        "LESSONLOOP_SUPPORT_WEBHOOK_SECRET": "wh-s3cret-value",
+    }
+
+    support = load_settings(environment, tmp_path).support
+
+    assert support == SupportDesk(
+        slack_channel="C0SUPPORT",
+        telegram_chat="-1001234567890",
+        webhook_url="https://desk.example.com/hooks/lessonloop",
+        webhook_secret="wh-s3cret-value",
+        hours="Mon-Fri 9:00-18:00 CET",
+    )
+    assert support.destinations == ("slack", "telegram", "webhook")
+    assert "wh-s3cret-value" not in repr(load_settings(environment, tmp_path))
+
+
+def test_no_support_destination_means_no_hand_offs(tmp_path: Path) -> None:
+    assert load_settings({}, tmp_path).support.destinations == ()
+
+
+@pytest.mark.parametrize(
+    ("environment", "complaint"),
+    [
+        ({"LESSONLOOP_SUPPORT_WEBHOOK_URL": "https://desk.example.com/hook"}, "needs support_webhook_secret"),
+        (
+            {"LESSONLOOP_SUPPORT_WEBHOOK_URL": "desk.example.com", "LESSONLOOP_SUPPORT_WEBHOOK_SECRET": "x"},
+            "must be an https:// address",
+        ),
+        ({"LESSONLOOP_SUPPORT_TELEGRAM_CHAT": "@oursupport"}, "numeric chat id"),
+    ],
+)
+def test_a_support_destination_that_cannot_work_is_refused(
+    tmp_path: Path, environment: dict[str, str], complaint: str
+) -> None:
+    with pytest.raises(ConfigError, match=complaint):
+        load_settings(environment, tmp_path)

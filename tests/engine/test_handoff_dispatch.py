@@ -1,0 +1,88 @@
+"""A hand-off from the engine to a helpdesk webhook: opened with the learner's question,
+told to the learner with the support hours, and delivered signed, retried after a refusal
+with a backoff and after a 429 when its Retry-After says."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiohttp
+from sqlalchemy import select
+
+from bot.config import SupportDesk
+from bot.content.loader import load_content
+from bot.engine import Engine
+from bot.handoff_dispatch import Dispatcher
+from bot.handoff_webhook import WebhookDestination
+from storage.db import Database
+from storage.models import HandoffDelivery
+from tests.engine.chat import Chat, Clock
+from tests.helpdesk import SECRET, FakeHelpdesk
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_refused_webhook_is_retried_until_the_helpdesk_takes_it(database: Database) -> None:
+    clock = Clock()
+
+    async def scenario() -> None:
+        helpdesk = FakeHelpdesk()
+        await helpdesk.start()
+        support = SupportDesk(webhook_url=helpdesk.url, webhook_secret=SECRET, hours="Mon-Fri 9:00-18:00 CET")
+        engine = Engine(load_content([ROOT / "content"]), database, clock=clock, support=support)
+        chat = Chat(engine)
+        assert chat.texts() == []
+        chat.say("is the moon made of cheese")
+        assert chat.texts() == [
+            "I've passed your question to our support team: a person will reply here.\n"
+            "Support hours: Mon-Fri 9:00-18:00 CET."
+        ]
+        helpdesk.answers = [(503, {}), (429, {"Retry-After": "30"})]
+        try:
+            async with aiohttp.ClientSession() as session:
+                dispatcher = Dispatcher(
+                    database, [WebhookDestination(session, helpdesk.url, SECRET)], None, clock=clock
+                )
+                assert await dispatcher.deliver_due() == 0  # 503
+                assert await dispatcher.deliver_due() == 0  # not due again yet: nothing sent
+                clock.advance(seconds=2)
+                assert await dispatcher.deliver_due() == 0  # 429, retry in 30 s
+                clock.advance(seconds=29)
+                assert await dispatcher.deliver_due() == 0
+                clock.advance(seconds=1)
+                assert await dispatcher.deliver_due() == 1
+        finally:
+            await helpdesk.stop()
+        assert [received.status for received in helpdesk.received] == [503, 429, 200]
+        assert all(received.signature_valid for received in helpdesk.received)
+        assert helpdesk.accepted()[0].document["question"] == "is the moon made of cheese"
+
+    asyncio.run(scenario())
+    with database.transaction() as session:
+        delivery = session.scalars(select(HandoffDelivery)).one()
+        assert (delivery.status, delivery.attempts, delivery.last_error) == ("sent", 3, None)
+
+
+def test_a_webhook_signed_with_another_secret_is_refused_and_kept(database: Database) -> None:
+    clock = Clock()
+
+    async def scenario() -> None:
+        helpdesk = FakeHelpdesk()
+        await helpdesk.start()
+        support = SupportDesk(webhook_url=helpdesk.url, webhook_secret="not-the-shared-secret")
+        Chat(Engine(load_content([ROOT / "content"]), database, clock=clock, support=support)).say(
+            "is the moon made of cheese"
+        )
+        try:
+            async with aiohttp.ClientSession() as session:
+                destination = WebhookDestination(session, helpdesk.url, "not-the-shared-secret")
+                assert await Dispatcher(database, [destination], None, clock=clock).deliver_due() == 0
+        finally:
+            await helpdesk.stop()
+        assert [(r.signature_valid, r.status) for r in helpdesk.received] == [(False, 401)]
+
+    asyncio.run(scenario())
+    with database.transaction() as session:
+        delivery = session.scalars(select(HandoffDelivery)).one()
+        assert (delivery.status, delivery.last_error) == ("pending", "the webhook answered HTTP 401")
