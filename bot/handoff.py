@@ -31,6 +31,13 @@ from storage.interactions import LoggedInteraction, record_interactions
 
 log = logging.getLogger(__name__)
 
+REASONS = {
+    "need_human": "pressed “Need a human” after an answer",
+    "unanswered": "the FAQ had no answer",
+    "no_match": "none of the suggested questions fitted",
+}
+"""Why a hand-off was opened, as support reads it."""
+
 
 def hand_off(turn: Turn, reason: str, question: str, faq_question_id: int | None) -> bool:
     """Open a hand-off for `question` and tell the learner a person will reply; False (and

@@ -67,14 +67,7 @@ def handoff_body(case: HandoffCase) -> bytes:
 class WebhookDestination:
     name = "webhook"
 
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        url: str,
-        secret: str,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._session = session
+    def __init__(self, url: str, secret: str, clock: Callable[[], float] = time.time) -> None:
         self._url = url
         self._secret = secret
         self._clock = clock
@@ -91,9 +84,11 @@ class WebhookDestination:
             SIGNATURE_HEADER: signature(self._secret, timestamp, body),
         }
         try:
-            async with self._session.post(
-                self._url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)
-            ) as response:
+            # A session per delivery: hand-offs are a few an hour, and nothing is left to close.
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)) as session,
+                session.post(self._url, data=body, headers=headers) as response,
+            ):
                 await response.read()
                 status, retry_after = response.status, response.headers.get("Retry-After", "")
         except (aiohttp.ClientError, TimeoutError) as error:

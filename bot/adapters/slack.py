@@ -36,7 +36,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters import slack_events
+from bot.adapters import slack_events, slack_support
 from bot.adapters.slack_delivery import Delivery
 from bot.adapters.slack_events import Incoming
 from bot.adapters.slack_home import home_view
@@ -104,9 +104,11 @@ async def slack_bot(engine: Engine, settings: SlackSettings) -> AsyncIterator[Sl
     the work already acknowledged."""
     async with aiohttp.ClientSession() as session:
         bot = SlackBot(engine, settings, session)
+        dispatching = asyncio.create_task(bot.dispatcher.run())
         try:
             yield bot
         finally:
+            dispatching.cancel()
             await bot.close()
 
 
@@ -137,6 +139,10 @@ class SlackBot:
         self._queue = LearnerQueue()
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
+        # Before the learners' `message` listener: the support channel's thread replies.
+        self.dispatcher = slack_support.dispatcher(
+            self.app, self.client, engine, people=self.people, submit=self._queue.submit
+        )
         self.app.event("message")(self._on_message)
         self.app.event("app_home_opened")(self._on_home_opened)
         self.app.action(re.compile(r"^choice-\d+$"))(self._on_press)

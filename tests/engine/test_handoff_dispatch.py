@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import aiohttp
 from sqlalchemy import select
 
 from bot.config import SupportDesk
@@ -40,18 +39,15 @@ def test_a_refused_webhook_is_retried_until_the_helpdesk_takes_it(database: Data
         ]
         helpdesk.answers = [(503, {}), (429, {"Retry-After": "30"})]
         try:
-            async with aiohttp.ClientSession() as session:
-                dispatcher = Dispatcher(
-                    database, [WebhookDestination(session, helpdesk.url, SECRET)], None, clock=clock
-                )
-                assert await dispatcher.deliver_due() == 0  # 503
-                assert await dispatcher.deliver_due() == 0  # not due again yet: nothing sent
-                clock.advance(seconds=2)
-                assert await dispatcher.deliver_due() == 0  # 429, retry in 30 s
-                clock.advance(seconds=29)
-                assert await dispatcher.deliver_due() == 0
-                clock.advance(seconds=1)
-                assert await dispatcher.deliver_due() == 1
+            dispatcher = Dispatcher(database, [WebhookDestination(helpdesk.url, SECRET)], None, clock=clock)
+            assert await dispatcher.deliver_due() == 0  # 503
+            assert await dispatcher.deliver_due() == 0  # not due again yet: nothing sent
+            clock.advance(seconds=2)
+            assert await dispatcher.deliver_due() == 0  # 429, retry in 30 s
+            clock.advance(seconds=29)
+            assert await dispatcher.deliver_due() == 0
+            clock.advance(seconds=1)
+            assert await dispatcher.deliver_due() == 1
         finally:
             await helpdesk.stop()
         assert [received.status for received in helpdesk.received] == [503, 429, 200]
@@ -75,9 +71,8 @@ def test_a_webhook_signed_with_another_secret_is_refused_and_kept(database: Data
             "is the moon made of cheese"
         )
         try:
-            async with aiohttp.ClientSession() as session:
-                destination = WebhookDestination(session, helpdesk.url, "not-the-shared-secret")
-                assert await Dispatcher(database, [destination], None, clock=clock).deliver_due() == 0
+            destination = WebhookDestination(helpdesk.url, "not-the-shared-secret")
+            assert await Dispatcher(database, [destination], None, clock=clock).deliver_due() == 0
         finally:
             await helpdesk.stop()
         assert [(r.signature_valid, r.status) for r in helpdesk.received] == [(False, 401)]

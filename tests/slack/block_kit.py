@@ -3,7 +3,7 @@
 Written from Slack's reference (block and element pages, `chat.postMessage` errors),
 independently of `bot.adapters.slack_blocks`, so the adapter is checked against the rules
 rather than against itself. It also checks that text is escaped: a `<` in mrkdwn may only
-open a link (`<https://...|title>`).
+open a link (`<https://...|title>`) or a user mention (`<@U123>`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ MESSAGE_TEXT = 40_000
 BLOCKS_TOTAL = 13_000
 """About where Slack answers `msg_blocks_too_long`."""
 
-_LINK = re.compile(r"<(https?://[^<>|]+|mailto:[^<>|]+)(\|[^<>]*)?>")
+_LINK = re.compile(r"<(https?://[^<>|]+|mailto:[^<>|]+)(\|[^<>]*)?>|<@[UW][A-Z0-9]+>")
+"""A link, or a user mention (`<@U123>`), the only places a `<` may stand."""
 
 
 def message_problems(text: object, blocks: object) -> list[str]:

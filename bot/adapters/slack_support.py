@@ -1,0 +1,261 @@
+"""Support in a Slack channel: hand-offs posted there, "Mark resolved", and thread replies
+relayed to the learner.
+
+Each hand-off is one message in the support channel (the learner, their platform, the
+question, the last turns, a "Mark resolved" button). An agent answers in the message's
+thread: every reply there that is not from a bot reaches the learner through the bot, on
+whichever platform they asked. "Mark resolved" records who resolved it, rewrites the
+message to say so, and tells the learner. The app needs `channels:history` (a private
+channel: `groups:history`) and the `message.channels` (`message.groups`) event to see
+replies; README's manifest has them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack_blocks import escape
+from bot.adapters.slack_events import plain_text, team_of
+from bot.adapters.slack_people import People
+from bot.engine import Engine
+from bot.handoff import REASONS, relay_reply, resolve
+from bot.handoff_dispatch import Dispatcher, Posted, SupportDestination
+from bot.handoff_webhook import WebhookDestination
+from storage.db import Database
+from storage.handoffs import DueLearnerMessage, HandoffCase, TranscriptLine, handoff_of_message
+
+log = logging.getLogger(__name__)
+
+RESOLVE_ACTION = "handoff-resolve"
+LINE_LIMIT = 300
+SECTION_LIMIT = 2900
+"""Under Block Kit's 3,000 characters per section text."""
+
+Payload = dict[str, Any]
+Work = Callable[[], Awaitable[None]]
+Submit = Callable[[tuple[str, str], Work], None]
+
+
+def handoff_blocks(case: HandoffCase, resolved_by: str | None = None) -> list[Payload]:
+    """The support channel's message for `case`: with the button while open, with who
+    resolved it once resolved."""
+    who = escape(case.learner_name or "A learner")
+    mention = f" (<@{case.user_id}>)" if case.platform == "slack" and case.user_id else ""
+    blocks: list[Payload] = [
+        {
+            "type": "section",
+            "block_id": f"handoff-{case.id}-who",
+            "text": {
+                "type": "mrkdwn",
+                "text": f"🙋 *{who}*{mention} on {case.platform.capitalize()} needs a person",
+            },
+        },
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": f"Hand-off #{case.id}: {REASONS.get(case.reason, case.reason)}"}
+            ],
+        },
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": _cut(f"*Question*\n{escape(case.question)}", SECTION_LIMIT)},
+        },
+    ]
+    if case.transcript:
+        lines = [_transcript_line(line, case) for line in case.transcript]
+        text = "*Last turns*\n" + "\n".join(lines)
+        while len(text) > SECTION_LIMIT and len(lines) > 1:  # keep the latest turns
+            lines.pop(0)
+            text = "*Last turns*\n" + "\n".join(lines)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(text, SECTION_LIMIT)}})
+    if resolved_by is None:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"handoff-{case.id}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": RESOLVE_ACTION,
+                        "text": {"type": "plain_text", "text": "✅ Mark resolved"},
+                        "value": str(case.id),
+                        "style": "primary",
+                    }
+                ],
+            }
+        )
+    else:
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"✅ Resolved by {resolved_by}"}]}
+        )
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": "Reply in this thread to answer the learner."}],
+        }
+    )
+    return blocks
+
+
+def fallback_text(case: HandoffCase) -> str:
+    return _cut(
+        f"🙋 {case.learner_name or 'A learner'} ({case.platform}) needs a person: {case.question}", 3000
+    )
+
+
+def _transcript_line(line: TranscriptLine, case: HandoffCase) -> str:
+    speaker = (
+        case.learner_name.split(" ")[0]
+        if line.speaker == "learner" and case.learner_name
+        else line.speaker.capitalize()
+    )
+    return f"*{escape(speaker)}:* {escape(_cut(' '.join(line.text.split()), LINE_LIMIT))}"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class SlackSupport:
+    """The Slack channel as a hand-off destination, and what support does there."""
+
+    name = "slack"
+
+    def __init__(self, client: AsyncWebClient, channel: str, database: Database, people: People) -> None:
+        self._client = client
+        self._channel = channel
+        self._database = database
+        self._people = people
+
+    async def post(self, case: HandoffCase) -> Posted:
+        response = await self._client.chat_postMessage(
+            channel=self._channel, text=fallback_text(case), blocks=handoff_blocks(case)
+        )
+        return Posted(str(response["channel"]), str(response["ts"]))
+
+    def listen(self, app: AsyncApp, submit: Submit) -> None:
+        """Take "Mark resolved" presses and thread replies; register before the learners'
+        own `message` listener (Bolt runs the first listener that matches)."""
+
+        async def is_support_reply(body: Payload) -> bool:
+            event = body.get("event") or {}
+            return (
+                event.get("channel") == self._channel
+                and bool(event.get("thread_ts"))
+                and event.get("thread_ts") != event.get("ts")
+                and not event.get("subtype")
+                and not event.get("bot_id")
+                and bool(event.get("user"))
+            )
+
+        async def on_reply(ack: AsyncAck, body: Payload) -> None:
+            await ack()
+            event = body["event"]
+            agent = (team_of(body), event["user"])
+            submit(
+                agent,
+                partial(self._relay, agent, event["thread_ts"], event.get("text", ""), body["event_id"]),
+            )
+
+        async def on_resolve(ack: AsyncAck, body: Payload) -> None:
+            await ack()
+            action = body["actions"][0]
+            agent = (team_of(body), body["user"]["id"])
+            container = body.get("container") or {}
+            where = (container.get("channel_id", ""), container.get("message_ts", ""))
+            if action.get("value", "").isdigit():
+                submit(agent, partial(self._resolve, agent, int(action["value"]), where))
+
+        app.event("message", matchers=[is_support_reply])(on_reply)
+        app.action(RESOLVE_ACTION)(on_resolve)
+
+    async def _relay(self, agent: tuple[str, str], thread_ts: str, text: str, event_id: str) -> None:
+        handoff_id = await asyncio.to_thread(self._find, thread_ts)
+        if handoff_id is None:
+            return  # a thread of some other message in the support channel
+        profile = await self._people.profile(self._client, *agent)
+        now = datetime.now(UTC)
+        await asyncio.to_thread(
+            partial(
+                relay_reply,
+                self._database,
+                handoff_id,
+                profile.first_name,
+                plain_text(text),
+                now,
+                delivery_key=f"slack:{event_id}",
+            )
+        )
+
+    async def _resolve(self, agent: tuple[str, str], handoff_id: int, where: tuple[str, str]) -> None:
+        case = await asyncio.to_thread(
+            resolve, self._database, handoff_id, f"slack:{agent[1]}", datetime.now(UTC)
+        )
+        channel, ts = where
+        if case is None or not channel or not ts:
+            return
+        await self._client.chat_update(
+            channel=channel, ts=ts, text=fallback_text(case), blocks=handoff_blocks(case, f"<@{agent[1]}>")
+        )
+
+    def _find(self, thread_ts: str) -> int | None:
+        with self._database.transaction() as session:
+            return handoff_of_message(session, self.name, self._channel, thread_ts)
+
+
+class SlackLearners:
+    """Messages from the outbox to Slack learners, in their DM with the app."""
+
+    platform = "slack"
+
+    def __init__(self, client_for: Callable[[str], Awaitable[AsyncWebClient]]) -> None:
+        self._client_for = client_for
+
+    async def send(self, message: DueLearnerMessage) -> None:
+        client = await self._client_for(message.workspace)
+        await client.chat_postMessage(channel=message.conversation_id, text=escape(message.text))
+
+
+def dispatcher(
+    app: AsyncApp,
+    client: AsyncWebClient,
+    engine: Engine,
+    *,
+    people: People,
+    submit: Submit,
+) -> Dispatcher:
+    """What a Slack process sends: hand-offs to the support channel and the webhook (when
+    configured), and the outbox's messages to Slack learners. Registers the support
+    channel's listeners on `app`."""
+    support = engine.support
+    destinations: list[SupportDestination] = []
+    if support.slack_channel:
+        desk = SlackSupport(client, support.slack_channel, engine.database, people)
+        desk.listen(app, submit)
+        destinations.append(desk)
+    if support.webhook_url:
+        destinations.append(WebhookDestination(support.webhook_url, support.webhook_secret))
+
+    async def client_for(team: str) -> AsyncWebClient:
+        if client.token or app.installation_store is None:
+            return client
+        installed = await app.installation_store.async_find_bot(enterprise_id=None, team_id=team)
+        if installed is None or not installed.bot_token:
+            raise RuntimeError(f"Lessonloop is not installed in workspace {team} any more")
+        return AsyncWebClient(
+            token=installed.bot_token,
+            base_url=client.base_url,
+            session=client.session,
+            retry_handlers=client.retry_handlers,
+        )
+
+    return Dispatcher(engine.database, destinations, SlackLearners(client_for))
