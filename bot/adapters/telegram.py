@@ -36,6 +36,7 @@ from telegram.ext import (
 
 from bot.adapters import telegram_events as events
 from bot.adapters import telegram_render as render
+from bot.adapters import telegram_support
 from bot.adapters.telegram_commands import register_commands
 from bot.adapters.telegram_delivery import LONG_CALLBACK, PLATFORM, QUIZ_POLL, Delivery, Press, Target
 from bot.adapters.telegram_lanes import Lanes
@@ -128,10 +129,12 @@ async def telegram_bot(
     async with bot.application:
         await register_commands(bot.application.bot, engine.content.locales, engine.content.default_locale)
         cleanup = asyncio.create_task(bot.forget_old_messages())
+        dispatching = asyncio.create_task(bot.dispatcher.run())
         try:
             yield bot
         finally:
             cleanup.cancel()
+            dispatching.cancel()
             await bot.close()
 
 
@@ -165,6 +168,7 @@ class TelegramBot:
         self.application.add_handler(PollAnswerHandler(self._on_poll_answer))
         self.application.add_handler(TypeHandler(Update, self._on_anything_else))
         self.application.add_error_handler(self._on_error)
+        self.dispatcher = telegram_support.dispatcher(self.application, engine)
 
     async def poll(self, stopping: asyncio.Event) -> None:
         poller = Poller(self.application.bot, self.engine.database, self.handle, timeout=self.long_poll_s)

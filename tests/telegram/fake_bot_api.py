@@ -27,7 +27,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.telegram import fake_methods
-from tests.telegram.fake_chats import ApiError, ChatMessage, Chats, Json, Person
+from tests.telegram.fake_chats import ApiError, ChatMessage, Chats, Group, Json, Person
 
 TOKEN = "7000001:AAH-fake-token-for-lessonloop-tests_0123"
 STRING_FIELDS = frozenset(
@@ -166,8 +166,19 @@ class FakeTelegram:
             json_message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return await self.push({"message": json_message})
 
-    async def press(self, person: Person, message_id: int, callback_data: str) -> int:
-        message = self.chats.find(person.id, message_id)
+    async def say_in_group(self, group: Group, person: Person, text: str, reply_to: int | None = None) -> int:
+        """`person` writes in `group`, replying to message `reply_to` if given."""
+        answered = self.chats.find(group.id, reply_to) if reply_to is not None else None
+        message = ChatMessage(
+            self.chats.new_id(), group, from_bot=False, text=text, sender=person, reply_to=answered
+        )
+        return await self.push({"message": self.chats.add(message).as_json()})
+
+    async def press(
+        self, person: Person, message_id: int, callback_data: str, chat: Person | None = None
+    ) -> int:
+        """`person` presses a button of message `message_id` in their private chat (or `chat`)."""
+        message = self.chats.find((chat or person).id, message_id)
         if not any(button.callback_data == callback_data for button in message.buttons):
             raise AssertionError(f"message {message_id} has no button {callback_data!r} to press now")
         query_id = str(next(self._query_ids))
@@ -176,7 +187,7 @@ class FakeTelegram:
             "id": query_id,
             "from": person.as_user(),
             "message": message.as_json(),
-            "chat_instance": f"ci-{person.id}",
+            "chat_instance": f"ci-{(chat or person).id}",
             "data": callback_data,
         }
         return await self.push({"callback_query": query})

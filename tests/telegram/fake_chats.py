@@ -1,5 +1,6 @@
 """What the fake Telegram knows about its chats: people, the messages in each private chat
-(text, buttons, polls, photos, as the person sees them now), and the Bot API's limits.
+(text, buttons, polls, photos, as the person sees them now), group chats where several
+people write and reply to the bot's messages, and the Bot API's limits.
 
 Every check raises `ApiError` with the status and description Telegram uses, so the real
 PTB on the other side meets the same refusals it would meet in production.
@@ -71,6 +72,16 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Group(Person):
+    """A group chat (a support team's); its members write in it as themselves."""
+
+    title: str = "Support"
+
+    def as_chat(self) -> Json:
+        return {"id": self.id, "type": "supergroup", "title": self.title}
+
+
+@dataclass(frozen=True)
 class Button:
     text: str
     callback_data: str | None = None
@@ -126,6 +137,9 @@ class ChatMessage:
     photo: str | None = None
     edits: int = 0
     date: int = field(default_factory=lambda: int(time.time()))
+    sender: Person | None = None
+    """Who wrote it, in a group (in a private chat: the chat's person, or the bot)."""
+    reply_to: ChatMessage | None = None
 
     @property
     def buttons(self) -> list[Button]:
@@ -136,8 +150,10 @@ class ChatMessage:
             "message_id": self.message_id,
             "date": self.date,
             "chat": self.chat.as_chat(),
-            "from": BOT_USER if self.from_bot else self.chat.as_user(),
+            "from": BOT_USER if self.from_bot else (self.sender or self.chat).as_user(),
         }
+        if self.reply_to is not None:
+            message["reply_to_message"] = self.reply_to.as_json()
         if self.poll is not None:
             message["poll"] = self.poll.as_json()
         elif self.photo is not None:
