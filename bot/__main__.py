@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     slack.add_argument("--http", action="store_true", help="receive events over HTTP instead of Socket Mode")
     slack.add_argument("--port", type=int, default=3000, help="HTTP: the local port to listen on")
     slack.add_argument("--listen", default="0.0.0.0", help="HTTP: the local address to listen on")  # noqa: S104
+    for served in (telegram, slack):
+        served.add_argument(
+            "--support-port",
+            type=int,
+            help="also take helpdesk replies (signed POST /support/replies) on this port, at --listen",
+        )
     faq = commands.add_parser("faq", help="support's view of questions: test a match, list the gaps")
     faq_commands = faq.add_subparsers(dest="faq_command", metavar="ACTION", required=True)
     faq_test = faq_commands.add_parser("test", help="show how a question matches the FAQ, with scores")
@@ -218,8 +224,30 @@ def _faq_report(settings: Settings, days: int) -> int:
     return 0
 
 
+@contextmanager
+def _helpdesk_replies(settings: Settings, engine: Engine, port: int | None, host: str) -> Iterator[None]:
+    """With `--support-port`, the endpoint a helpdesk answers hand-offs through."""
+    if port is None:
+        yield
+        return
+    from bot.handoff_replies import REPLIES_PATH, ReplyServer
+
+    if not settings.support.webhook_secret:
+        raise SystemExit("lessonloop: --support-port needs support_webhook_url and support_webhook_secret")
+    server = ReplyServer(engine.database, settings.support.webhook_secret)
+    bound = server.start(host, port)
+    print(f"lessonloop: helpdesk replies at http://{host}:{bound}{REPLIES_PATH}", flush=True)
+    try:
+        yield
+    finally:
+        server.stop()
+
+
 def _run(settings: Settings, arguments: argparse.Namespace) -> int:
-    with _engine(settings) as engine:
+    with (
+        _engine(settings) as engine,
+        _helpdesk_replies(settings, engine, arguments.support_port, arguments.listen),
+    ):
         if arguments.platform == "telegram":
             from bot.adapters import telegram
 

@@ -1,5 +1,6 @@
 """A fake helpdesk on 127.0.0.1: receives hand-off webhooks and checks their signature the
-way README tells a real receiver to, with its own HMAC code (not Lessonloop's)."""
+way README tells a real receiver to, with its own HMAC code (not Lessonloop's), and signs
+the replies it sends back the same way."""
 
 from __future__ import annotations
 
@@ -46,6 +47,16 @@ class FakeHelpdesk:
 
     async def stop(self) -> None:
         await self._runner.cleanup()
+
+    def signed(self, body: bytes, *, age_s: int = 0) -> dict[str, str]:
+        """Headers for a reply back to Lessonloop, signed `age_s` seconds ago."""
+        timestamp = str(int(time.time()) - age_s)
+        digest = hmac.new(self.secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+        return {
+            "Content-Type": "application/json",
+            "X-Lessonloop-Timestamp": timestamp,
+            "X-Lessonloop-Signature": f"v1={digest}",
+        }
 
     def accepted(self) -> list[Received]:
         """The deliveries it took: signed right and answered 2xx."""
