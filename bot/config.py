@@ -32,7 +32,8 @@ class SupportDesk:
     """A Slack channel id (`C0123...`) in the workspace of `SLACK_BOT_TOKEN`."""
     telegram_chat: str | None = None
     """A Telegram support group's chat id (`-100...`)."""
-    webhook_url: str | None = None
+    webhook_url: str | None = field(default=None, repr=False)
+    """Kept out of `repr` too: some helpdesks put a token in the URL."""
     webhook_secret: str = field(default="", repr=False)
     hours: str = ""
     """Free text, e.g. "Mon-Fri 9:00-18:00 CET"."""

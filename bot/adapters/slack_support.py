@@ -152,7 +152,7 @@ class SlackSupport:
                 event.get("channel") == self._channel
                 and bool(event.get("thread_ts"))
                 and event.get("thread_ts") != event.get("ts")
-                and not event.get("subtype")
+                and event.get("subtype") in (None, "thread_broadcast")  # not edits, joins, bots
                 and not event.get("bot_id")
                 and bool(event.get("user"))
             )
@@ -238,7 +238,12 @@ def dispatcher(
     channel's listeners on `app`."""
     support = engine.support
     destinations: list[SupportDestination] = []
-    if support.slack_channel:
+    if support.slack_channel and not client.token:
+        log.warning(
+            "support_slack_channel needs SLACK_BOT_TOKEN (one workspace); its hand-offs stay queued "
+            "(use the webhook or a Telegram group with many workspaces)"
+        )
+    elif support.slack_channel:
         desk = SlackSupport(client, support.slack_channel, engine.database, people)
         desk.listen(app, submit)
         destinations.append(desk)

@@ -1,6 +1,6 @@
 """A Telegram learner's question handed to the support group: the agent's reply to the
-hand-off message reaches the learner, "Mark resolved" settles it; a "Did you mean" choice
-and "Helped" in the real adapter too."""
+hand-off message reaches the learner, "Mark resolved" settles it; the same learner
+answered from the Slack support channel; a "Did you mean" choice and "Helped" too."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ from bot.engine import Engine
 from storage.db import Database
 from storage.models import FaqQuestion, Handoff, HandoffDelivery, LearnerMessage
 from tests.outboxes import deliver_everything
+from tests.slack.fake_records import Person as SlackPerson
+from tests.slack.harness import slack_world
+from tests.slack.test_slack_handoff import AGENT, SUPPORT, agent_event, thread_reply
 from tests.telegram.fake_chats import Group, Person
 from tests.telegram.harness import Learner, Mode, telegram_world
 
@@ -141,3 +144,26 @@ def test_a_did_you_mean_choice_and_helped_in_telegram(
             "change-name-photo",
             "helped",
         )
+
+
+def test_a_telegram_learner_is_answered_from_the_slack_support_channel(
+    bundled_content: ContentPack, database: Database
+) -> None:
+    """Two processes' worth of adapters on one database: Slack posts the hand-off and hears
+    the thread, Telegram sends the reply to the learner."""
+    engine = Engine(bundled_content, database, support=SupportDesk(slack_channel=SUPPORT))
+
+    async def scenario() -> None:
+        async with telegram_world(engine, "polling") as telegram, slack_world(engine) as slack:
+            slack.fake.people[AGENT] = SlackPerson("Sam")
+            ann = Learner(telegram, ANN)
+            await ann.say("is the moon made of cheese")
+            await deliver_everything(slack.bot.dispatcher)
+            [posted] = slack.fake.messages[SUPPORT]
+            assert posted.text == "🙋 Ann Lee (telegram) needs a person: is the moon made of cheese"
+
+            await agent_event(slack, thread_reply(posted.ts, "Sadly not."), "Ev0TGREPLY")
+            await deliver_everything(telegram.bot.dispatcher)
+            assert bot_texts(ann)[-1] == "💬 Sam from support: Sadly not."
+
+    asyncio.run(scenario())
