@@ -39,6 +39,8 @@ RESOLVE_ACTION = "handoff-resolve"
 LINE_LIMIT = 300
 SECTION_LIMIT = 2900
 """Under Block Kit's 3,000 characters per section text."""
+QUESTION_LIMIT = 500
+"""Escaping may make a character five (`&amp;`): 500 stay under the section limit."""
 
 Payload = dict[str, Any]
 Work = Callable[[], Awaitable[None]]
@@ -67,7 +69,7 @@ def handoff_blocks(case: HandoffCase, resolved_by: str | None = None) -> list[Pa
         },
         {
             "type": "section",
-            "text": {"type": "mrkdwn", "text": _cut(f"*Question*\n{escape(case.question)}", SECTION_LIMIT)},
+            "text": {"type": "mrkdwn", "text": f"*Question*\n{escape(_cut(case.question, QUESTION_LIMIT))}"},
         },
     ]
     if case.transcript:
@@ -107,9 +109,9 @@ def handoff_blocks(case: HandoffCase, resolved_by: str | None = None) -> list[Pa
 
 
 def fallback_text(case: HandoffCase) -> str:
-    return _cut(
-        f"🙋 {case.learner_name or 'A learner'} ({case.platform}) needs a person: {case.question}", 3000
-    )
+    """The notification text, escaped too: a learner's `<!channel>` must not ping support."""
+    who = case.learner_name or "A learner"
+    return escape(f"🙋 {who} ({case.platform}) needs a person: {_cut(case.question, QUESTION_LIMIT)}")
 
 
 def _transcript_line(line: TranscriptLine, case: HandoffCase) -> str:

@@ -178,26 +178,33 @@ def test_need_a_human_reaches_the_support_channel_and_the_helpdesk_and_the_reply
 def test_an_unanswerable_question_is_handed_off_and_helped_is_recorded(
     bundled_content: ContentPack, database: Database
 ) -> None:
+    moon = "is the moon made of <!channel> cheese & co"
+
     async def scenario() -> None:
         helpdesk = FakeHelpdesk()
         await helpdesk.start()
-        support = SupportDesk(webhook_url=helpdesk.url, webhook_secret=SECRET)
+        support = SupportDesk(slack_channel=SUPPORT, webhook_url=helpdesk.url, webhook_secret=SECRET)
         try:
             async with slack_world(Engine(bundled_content, database, support=support)) as world:
+                world.fake.people["U0ANN"] = Person("Ann", "Lee")
                 ann = world.learner("U0ANN")
                 await ann.say("how do I reset my password")
                 await ann.press("👍 Helped")
                 assert texts(ann.dm())[-1] == "Glad that helped!"
-                await ann.say("is the moon made of cheese")
+                await ann.say(moon)
                 assert texts(ann.dm())[-1] == (
                     "I've passed your question to our support team: a person will reply here."
                 )
                 await deliver_everything(world.bot.dispatcher)
                 [hook] = helpdesk.accepted()
-                assert (hook.document["reason"], hook.document["question"]) == (
-                    "unanswered",
-                    "is the moon made of cheese",
+                assert (hook.document["reason"], hook.document["question"]) == ("unanswered", moon)
+                # The learner's words cannot ping the support channel, in the blocks or the notification.
+                [posted] = world.fake.messages[SUPPORT]
+                assert posted.text == (
+                    "🙋 Ann Lee (slack) needs a person: is the moon made of &lt;!channel&gt; cheese &amp; co"
                 )
+                sections = [block["text"]["text"] for block in posted.blocks if block["type"] == "section"]
+                assert sections[1] == "*Question*\nis the moon made of &lt;!channel&gt; cheese &amp; co"
         finally:
             await helpdesk.stop()
 
