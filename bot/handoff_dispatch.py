@@ -4,7 +4,8 @@ Each process delivers the hand-offs to the support destinations it can reach (a 
 process: the Slack channel and the webhook; a Telegram process: the Telegram group and the
 webhook) and the messages to learners of the platform it serves. Rows are claimed in the
 database (`storage.handoffs`), so processes never send one row twice; a failure is retried
-with a doubling backoff (or after the platform's `Retry-After`), and nothing is dropped.
+with a doubling backoff (or after the platform's `Retry-After`) for about a day, and a
+row given up on is kept, marked `failed`.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 POLL_S = 1.0
 """How often the outboxes are looked at: a hand-off reaches support within about a second."""
 MAX_BACKOFF = timedelta(hours=1)
+MAX_ATTEMPTS = 36
+"""About a day of retries (2 s doubling to an hour): then the row is `failed`, kept for a
+person to look at (a learner who blocked the bot, a channel the app was removed from)."""
 
 
 class DeliveryRefusedError(Exception):
@@ -125,12 +129,13 @@ class Dispatcher:
             posted = await destination.post(delivery.handoff)
         except Exception as error:
             retry_at = self._retry_at(delivery.attempts, error)
-            log.warning(
-                "hand-off %s to %s failed (attempt %s, next at %s): %s",
+            log.log(
+                logging.WARNING if retry_at else logging.ERROR,
+                "hand-off %s to %s failed (attempt %s, %s): %s",
                 delivery.handoff.id,
                 delivery.destination,
                 delivery.attempts,
-                f"{retry_at:%H:%M:%S}",
+                f"next at {retry_at:%H:%M:%S}" if retry_at else "given up",
                 _describe(error),
             )
             await asyncio.to_thread(self._write, delivery_failed, delivery.id, _describe(error), retry_at)
@@ -146,11 +151,13 @@ class Dispatcher:
             await channel.send(message)
         except Exception as error:
             retry_at = self._retry_at(message.attempts, error)
-            log.warning(
-                "message %s to learner %s failed (attempt %s): %s",
+            log.log(
+                logging.WARNING if retry_at else logging.ERROR,
+                "message %s to learner %s failed (attempt %s, %s): %s",
                 message.id,
                 message.learner_id,
                 message.attempts,
+                f"next at {retry_at:%H:%M:%S}" if retry_at else "given up",
                 _describe(error),
             )
             await asyncio.to_thread(
@@ -160,7 +167,10 @@ class Dispatcher:
         await asyncio.to_thread(self._write, learner_message_sent, message.id, self.clock())
         return True
 
-    def _retry_at(self, attempts: int, error: Exception) -> datetime:
+    def _retry_at(self, attempts: int, error: Exception) -> datetime | None:
+        """When to try again; None after `MAX_ATTEMPTS`."""
+        if attempts >= MAX_ATTEMPTS:
+            return None
         wait = backoff(attempts)
         if isinstance(error, DeliveryRefusedError) and error.retry_after is not None:
             wait = timedelta(seconds=error.retry_after)

@@ -190,12 +190,9 @@ def delivered(session: Session, delivery_id: int, chat: str, message_id: str, no
     )
 
 
-def delivery_failed(session: Session, delivery_id: int, error: str, retry_at: datetime) -> None:
-    session.execute(
-        update(_DELIVERIES)
-        .where(_DELIVERIES.c.id == delivery_id)
-        .values(next_attempt_at=retry_at, last_error=error[:2000])
-    )
+def delivery_failed(session: Session, delivery_id: int, error: str, retry_at: datetime | None) -> None:
+    """Not sent: due again at `retry_at`, or (None) given up on: status `failed`, kept."""
+    _failed(session, _DELIVERIES, delivery_id, error, retry_at)
 
 
 def handoff_of_message(session: Session, destination: str, chat: str, message_id: str) -> int | None:
@@ -339,12 +336,18 @@ def learner_message_sent(session: Session, message_id: int, now: datetime) -> No
     )
 
 
-def learner_message_failed(session: Session, message_id: int, error: str, retry_at: datetime) -> None:
-    session.execute(
-        update(_TO_LEARNERS)
-        .where(_TO_LEARNERS.c.id == message_id)
-        .values(next_attempt_at=retry_at, last_error=error[:2000])
-    )
+def learner_message_failed(session: Session, message_id: int, error: str, retry_at: datetime | None) -> None:
+    """Not sent: due again at `retry_at`, or (None) given up on: status `failed`, kept."""
+    _failed(session, _TO_LEARNERS, message_id, error, retry_at)
+
+
+def _failed(session: Session, table: Table, row_id: int, error: str, retry_at: datetime | None) -> None:
+    values: dict[str, object] = {"last_error": error[:2000]}
+    if retry_at is None:
+        values["status"] = "failed"
+    else:
+        values["next_attempt_at"] = retry_at
+    session.execute(update(table).where(table.c.id == row_id).values(values))
 
 
 def _claim(

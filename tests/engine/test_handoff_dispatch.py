@@ -5,6 +5,7 @@ with a backoff and after a 429 when its Retry-After says."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from bot.config import SupportDesk
 from bot.content.loader import load_content
 from bot.engine import Engine
-from bot.handoff_dispatch import Dispatcher
+from bot.handoff_dispatch import MAX_ATTEMPTS, Dispatcher, backoff
 from bot.handoff_webhook import WebhookDestination
 from storage.db import Database
 from storage.models import HandoffDelivery
@@ -81,3 +82,39 @@ def test_a_webhook_signed_with_another_secret_is_refused_and_kept(database: Data
     with database.transaction() as session:
         delivery = session.scalars(select(HandoffDelivery)).one()
         assert (delivery.status, delivery.last_error) == ("pending", "the webhook answered HTTP 401")
+
+
+def test_a_webhook_that_keeps_failing_is_given_up_after_about_a_day_and_kept(database: Database) -> None:
+    clock = Clock()
+
+    async def scenario() -> None:
+        helpdesk = FakeHelpdesk()
+        await helpdesk.start()
+        support = SupportDesk(webhook_url=helpdesk.url, webhook_secret=SECRET)
+        Chat(Engine(load_content([ROOT / "content"]), database, clock=clock, support=support)).say(
+            "is the moon made of cheese"
+        )
+        helpdesk.answers = [(500, {})] * (MAX_ATTEMPTS + 1)
+        try:
+            dispatcher = Dispatcher(database, [WebhookDestination(helpdesk.url, SECRET)], None, clock=clock)
+            for _ in range(MAX_ATTEMPTS + 1):
+                await dispatcher.deliver_due()
+                clock.advance(hours=1)
+        finally:
+            await helpdesk.stop()
+        assert len(helpdesk.received) == MAX_ATTEMPTS
+
+    asyncio.run(scenario())
+    with database.transaction() as session:
+        delivery = session.scalars(select(HandoffDelivery)).one()
+        assert (delivery.status, delivery.attempts, delivery.last_error) == (
+            "failed",
+            MAX_ATTEMPTS,
+            "the webhook answered HTTP 500",
+        )
+    # "About a day": the waits between the attempts add up to a day or so.
+    assert (
+        timedelta(hours=20)
+        < sum((backoff(n) for n in range(1, MAX_ATTEMPTS)), timedelta())
+        < timedelta(hours=48)
+    )

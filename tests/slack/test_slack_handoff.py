@@ -195,7 +195,12 @@ def test_an_unanswerable_question_is_handed_off_and_helped_is_recorded(
                 assert texts(ann.dm())[-1] == (
                     "I've passed your question to our support team: a person will reply here."
                 )
+                world.fake.rate_limit("chat.postMessage", retry_after=1)  # the support post: waited out
                 await deliver_everything(world.bot.dispatcher)
+                assert [call.status for call in world.fake.calls if call.args.get("channel") == SUPPORT] == [
+                    429,
+                    200,
+                ]
                 [hook] = helpdesk.accepted()
                 assert (hook.document["reason"], hook.document["question"]) == ("unanswered", moon)
                 # The learner's words cannot ping the support channel, in the blocks or the notification.
