@@ -118,3 +118,39 @@ def test_a_webhook_that_keeps_failing_is_given_up_after_about_a_day_and_kept(dat
         < sum((backoff(n) for n in range(1, MAX_ATTEMPTS)), timedelta())
         < timedelta(hours=48)
     )
+
+
+def test_two_dispatchers_at_once_deliver_every_hand_off_exactly_once(database: Database) -> None:
+    """Two dispatchers as two processes run them (each its own connection pool), racing on one outbox."""
+    clock = Clock()
+
+    async def scenario() -> None:
+        helpdesk = FakeHelpdesk()
+        await helpdesk.start()
+        support = SupportDesk(webhook_url=helpdesk.url, webhook_secret=SECRET)
+        engine = Engine(load_content([ROOT / "content"]), database, clock=clock, support=support)
+        for number in range(30):
+            Chat(engine, f"learner-{number}").say("is the moon made of cheese")
+        pools = [Database(database.url), Database(database.url)]
+        try:
+            dispatchers = [
+                Dispatcher(pool, [WebhookDestination(helpdesk.url, SECRET)], None, clock=clock)
+                for pool in pools
+            ]
+
+            async def drain(dispatcher: Dispatcher) -> int:
+                sent = 0
+                while (batch := await dispatcher.deliver_due()) > 0:
+                    sent += batch
+                return sent
+
+            shares = await asyncio.gather(*(drain(dispatcher) for dispatcher in dispatchers))
+        finally:
+            for pool in pools:
+                pool.dispose()
+            await helpdesk.stop()
+        delivered = sorted(received.document["handoff_id"] for received in helpdesk.accepted())
+        assert delivered == list(range(1, 31))  # every one, none twice
+        assert sum(shares) == 30
+
+    asyncio.run(scenario())
