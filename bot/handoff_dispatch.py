@@ -11,6 +11,7 @@ row given up on is kept, marked `failed`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -92,15 +93,22 @@ class Dispatcher:
         self.destinations = {destination.name: destination for destination in destinations}
         self.learners = learners
         self.clock = clock
+        self._stopping = asyncio.Event()
 
     async def run(self) -> None:
-        """Deliver what is due, every `POLL_S`, until cancelled."""
-        while True:
+        """Deliver what is due, every `POLL_S`, until `stop`: a pass under way is finished,
+        so a clean shutdown never leaves a sent row unmarked (to be sent again)."""
+        self._stopping.clear()
+        while not self._stopping.is_set():
             try:
                 await self.deliver_due()
             except Exception:  # the database away for a moment must not stop the loop
                 log.exception("the hand-off dispatcher could not read its outboxes")
-            await asyncio.sleep(POLL_S)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), POLL_S)
+
+    def stop(self) -> None:
+        self._stopping.set()
 
     async def deliver_due(self) -> int:
         """One pass over both outboxes; how many rows were sent."""

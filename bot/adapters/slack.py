@@ -108,7 +108,8 @@ async def slack_bot(engine: Engine, settings: SlackSettings) -> AsyncIterator[Sl
         try:
             yield bot
         finally:
-            dispatching.cancel()
+            bot.dispatcher.stop()
+            await dispatching
             await bot.close()
 
 

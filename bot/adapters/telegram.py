@@ -134,7 +134,8 @@ async def telegram_bot(
             yield bot
         finally:
             cleanup.cancel()
-            dispatching.cancel()
+            bot.dispatcher.stop()
+            await dispatching
             await bot.close()
 
 
