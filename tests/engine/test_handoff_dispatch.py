@@ -154,3 +154,39 @@ def test_two_dispatchers_at_once_deliver_every_hand_off_exactly_once(database: D
         assert sum(shares) == 30
 
     asyncio.run(scenario())
+
+
+def test_a_korean_learner_is_told_in_korean_and_support_reads_the_reason_in_the_body(
+    database: Database,
+) -> None:
+    clock = Clock()
+
+    async def scenario() -> None:
+        helpdesk = FakeHelpdesk()
+        await helpdesk.start()
+        support = SupportDesk(webhook_url=helpdesk.url, webhook_secret=SECRET, hours="평일 9:00-18:00 KST")
+        chat = Chat(
+            Engine(load_content([ROOT / "content"]), database, clock=clock, support=support),
+            "min",
+            locale="ko",
+        )
+        chat.say("달은 치즈로 만들어졌나요")
+        assert chat.texts() == [
+            "질문을 지원팀에 전달했어요. 담당자가 여기로 답변해 드릴 거예요.\n상담 시간: 평일 9:00-18:00 KST."
+        ]
+        try:
+            await Dispatcher(
+                database, [WebhookDestination(helpdesk.url, SECRET)], None, clock=clock
+            ).deliver_due()
+        finally:
+            await helpdesk.stop()
+        [hook] = helpdesk.accepted()
+        document = hook.document
+        assert (document["reason"], document["question"], document["learner"]["locale"]) == (
+            "unanswered",
+            "달은 치즈로 만들어졌나요",
+            "ko",
+        )
+        assert document["opened_at"] == clock.now.isoformat()
+
+    asyncio.run(scenario())
