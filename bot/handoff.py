@@ -19,15 +19,9 @@ from bot.phrases import phrase
 from bot.turn import Turn
 from storage.db import Database
 from storage.events import claim_event
-from storage.handoffs import (
-    HandoffCase,
-    find_case,
-    mark_resolved,
-    open_handoff,
-    queue_learner_message,
-    recent_turns,
-)
+from storage.handoffs import HandoffCase, find_case, mark_resolved, open_handoff, recent_turns
 from storage.interactions import LoggedInteraction, record_interactions
+from storage.learner_messages import queue_learner_message
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Each process delivers the hand-offs to the support destinations it can reach (a Slack
 process: the Slack channel and the webhook; a Telegram process: the Telegram group and the
 webhook) and the messages to learners of the platform it serves. Rows are claimed in the
-database (`storage.handoffs`), so processes never send one row twice; a failure is retried
+database (`storage.outbox`), so processes never send one row twice; a failure is retried
 with a doubling backoff (or after the platform's `Retry-After`) for about a day, and a
 row given up on is kept, marked `failed`.
 """
@@ -19,14 +19,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from storage.db import Database
-from storage.handoffs import (
-    DueDelivery,
+from storage.handoffs import DueDelivery, HandoffCase, claim_deliveries, delivered, delivery_failed
+from storage.learner_messages import (
     DueLearnerMessage,
-    HandoffCase,
-    claim_deliveries,
     claim_learner_messages,
-    delivered,
-    delivery_failed,
     learner_message_failed,
     learner_message_sent,
 )

@@ -23,7 +23,7 @@ from storage.handoffs import HandoffCase
 TIMESTAMP_HEADER = "X-Lessonloop-Timestamp"
 SIGNATURE_HEADER = "X-Lessonloop-Signature"
 TIMEOUT_S = 15
-"""Well inside the outbox lease (`storage.handoffs.LEASE`), so no second process retries
+"""Well inside the outbox lease (`storage.outbox.LEASE`), so no second process retries
 while this one still waits."""
 
 

@@ -1,35 +1,27 @@
-"""Hand-offs to people and the two outboxes they fill: deliveries to support, messages to learners.
+"""Hand-offs to people, and their outbox of deliveries to support destinations.
 
-Both outboxes are claimed the same way, so that any number of processes can send from
-them and no row goes out twice: one statement picks the due rows (`FOR UPDATE SKIP
-LOCKED` on PostgreSQL, so a second process skips what the first is taking; SQLite's
-`BEGIN IMMEDIATE` lets one writer claim at a time) and pushes their `next_attempt_at`
-forward by a lease while it counts the attempt. The sender then calls the platform
-outside any transaction (a slow Slack must not hold the database) and marks the row sent,
-or due again after a backoff. A process that dies mid-send leaves the row to be claimed
-again when the lease ends: a crash between the platform's answer and our commit is the
-one case where a row is sent twice.
+A hand-off is opened with one delivery row per configured destination; the dispatchers
+claim them (`storage.outbox`), and the platform's reference to the posted message is kept
+so that a support reply to it finds its hand-off.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, and_, insert, select, update
+from sqlalchemy import Table, and_, insert, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Handoff, HandoffDelivery, Interaction, Learner, LearnerIdentity, LearnerMessage
+from storage.models import Handoff, HandoffDelivery, Interaction, Learner, LearnerIdentity
+from storage.outbox import claim_due, mark_failed
 
-LEASE = timedelta(minutes=2)
-"""How long a claimed row is left to its sender: longer than any platform call may take."""
 TRANSCRIPT_TURNS = 10
 
 _HANDOFFS = cast(Table, Handoff.__table__)
 _DELIVERIES = cast(Table, HandoffDelivery.__table__)
-_TO_LEARNERS = cast(Table, LearnerMessage.__table__)
 _INTERACTIONS = cast(Table, Interaction.__table__)
 _LEARNERS = cast(Table, Learner.__table__)
 _IDENTITIES = cast(Table, LearnerIdentity.__table__)
@@ -72,18 +64,6 @@ class DueDelivery:
     attempts: int
     """Including this one."""
     handoff: HandoffCase
-
-
-@dataclass(frozen=True)
-class DueLearnerMessage:
-    id: int
-    learner_id: int
-    platform: str
-    workspace: str
-    conversation_id: str
-    kind: str
-    text: str
-    attempts: int
 
 
 # --- opening -------------------------------------------------------------------------------
@@ -166,7 +146,7 @@ def claim_deliveries(
     session: Session, destinations: Sequence[str], now: datetime, limit: int = 20
 ) -> list[DueDelivery]:
     """Take up to `limit` due deliveries to `destinations` for this process (see the module)."""
-    claimed = _claim(session, _DELIVERIES, _DELIVERIES.c.destination.in_(list(destinations)), now, limit)
+    claimed = claim_due(session, _DELIVERIES, _DELIVERIES.c.destination.in_(list(destinations)), now, limit)
     if not claimed:
         return []
     rows = session.execute(
@@ -192,7 +172,7 @@ def delivered(session: Session, delivery_id: int, chat: str, message_id: str, no
 
 def delivery_failed(session: Session, delivery_id: int, error: str, retry_at: datetime | None) -> None:
     """Not sent: due again at `retry_at`, or (None) given up on: status `failed`, kept."""
-    _failed(session, _DELIVERIES, delivery_id, error, retry_at)
+    mark_failed(session, _DELIVERIES, delivery_id, error, retry_at)
 
 
 def handoff_of_message(session: Session, destination: str, chat: str, message_id: str) -> int | None:
@@ -204,18 +184,6 @@ def handoff_of_message(session: Session, destination: str, chat: str, message_id
             _DELIVERIES.c.external_id == message_id,
         )
     )
-
-
-def support_message(session: Session, handoff_id: int, destination: str) -> tuple[str, str] | None:
-    """Where the hand-off was posted in `destination` (chat, message id), once it was."""
-    row = session.execute(
-        select(_DELIVERIES.c.external_chat, _DELIVERIES.c.external_id).where(
-            _DELIVERIES.c.handoff_id == handoff_id,
-            _DELIVERIES.c.destination == destination,
-            _DELIVERIES.c.status == "sent",
-        )
-    ).first()
-    return (str(row[0]), str(row[1])) if row is not None else None
 
 
 # --- hand-offs ---------------------------------------------------------------------------------
@@ -268,103 +236,3 @@ def mark_resolved(session: Session, handoff_id: int, by: str, now: datetime) -> 
         .returning(_HANDOFFS.c.id)
     )
     return result.first() is not None
-
-
-# --- the outbox to learners ----------------------------------------------------------------
-
-
-def queue_learner_message(
-    session: Session, learner_id: int, platform: str, *, kind: str, text: str, now: datetime
-) -> bool:
-    """Queue `text` to the learner on `platform`, where they last talked to the bot;
-    False if they are not known there."""
-    address = session.execute(
-        select(_IDENTITIES.c.workspace, _IDENTITIES.c.conversation_id)
-        .where(_IDENTITIES.c.learner_id == learner_id, _IDENTITIES.c.platform == platform)
-        .order_by(_IDENTITIES.c.id)
-    ).first()
-    if address is None:
-        return False
-    session.execute(
-        insert(_TO_LEARNERS),
-        {
-            "learner_id": learner_id,
-            "platform": platform,
-            "workspace": address.workspace,
-            "conversation_id": address.conversation_id,
-            "kind": kind,
-            "text": text,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        },
-    )
-    return True
-
-
-def claim_learner_messages(
-    session: Session, platform: str, now: datetime, limit: int = 20
-) -> list[DueLearnerMessage]:
-    """Take up to `limit` due messages to learners on `platform` for this process."""
-    claimed = _claim(session, _TO_LEARNERS, _TO_LEARNERS.c.platform == platform, now, limit)
-    if not claimed:
-        return []
-    rows = session.execute(
-        select(_TO_LEARNERS).where(_TO_LEARNERS.c.id.in_(list(claimed))).order_by(_TO_LEARNERS.c.id)
-    ).all()
-    return [
-        DueLearnerMessage(
-            row.id,
-            row.learner_id,
-            row.platform,
-            row.workspace,
-            row.conversation_id,
-            row.kind,
-            row.text,
-            claimed[row.id],
-        )
-        for row in rows
-    ]
-
-
-def learner_message_sent(session: Session, message_id: int, now: datetime) -> None:
-    session.execute(
-        update(_TO_LEARNERS)
-        .where(_TO_LEARNERS.c.id == message_id)
-        .values(status="sent", sent_at=now, last_error=None)
-    )
-
-
-def learner_message_failed(session: Session, message_id: int, error: str, retry_at: datetime | None) -> None:
-    """Not sent: due again at `retry_at`, or (None) given up on: status `failed`, kept."""
-    _failed(session, _TO_LEARNERS, message_id, error, retry_at)
-
-
-def _failed(session: Session, table: Table, row_id: int, error: str, retry_at: datetime | None) -> None:
-    values: dict[str, object] = {"last_error": error[:2000]}
-    if retry_at is None:
-        values["status"] = "failed"
-    else:
-        values["next_attempt_at"] = retry_at
-    session.execute(update(table).where(table.c.id == row_id).values(values))
-
-
-def _claim(
-    session: Session, table: Table, which: ColumnElement[bool], now: datetime, limit: int
-) -> dict[int, int]:
-    """Claim due pending rows of `table`: their ids, each with its attempt number."""
-    due = (
-        select(table.c.id)
-        .where(table.c.status == "pending", table.c.next_attempt_at <= now, which)
-        .order_by(table.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    result = session.execute(
-        update(table)
-        .where(table.c.id.in_(due.scalar_subquery()))
-        .values(attempts=table.c.attempts + 1, next_attempt_at=now + LEASE)
-        .returning(table.c.id, table.c.attempts)
-    )
-    return {row.id: row.attempts for row in result}

@@ -31,7 +31,8 @@ from bot.handoff import REASONS, relay_reply, resolve
 from bot.handoff_dispatch import Dispatcher, Posted, SupportDestination
 from bot.handoff_webhook import WebhookDestination
 from storage.db import Database
-from storage.handoffs import DueLearnerMessage, HandoffCase, TranscriptLine, handoff_of_message
+from storage.handoffs import HandoffCase, TranscriptLine, handoff_of_message
+from storage.learner_messages import DueLearnerMessage
 
 log = logging.getLogger(__name__)
 

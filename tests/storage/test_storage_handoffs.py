@@ -8,19 +8,17 @@ from datetime import UTC, datetime, timedelta
 
 from storage.db import Database
 from storage.handoffs import (
-    LEASE,
     TranscriptLine,
     claim_deliveries,
-    claim_learner_messages,
     delivered,
     delivery_failed,
     handoff_of_message,
-    learner_message_sent,
     mark_resolved,
     open_handoff,
-    queue_learner_message,
 )
+from storage.learner_messages import claim_learner_messages, learner_message_sent, queue_learner_message
 from storage.learners import create_learner
+from storage.outbox import LEASE
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 ASKED = TranscriptLine(NOW - timedelta(minutes=1), "learner", "can I pay by bitcoin?")

@@ -1,0 +1,99 @@
+"""The outbox to learners: messages the bot sends on its own, not in answer to an event of
+theirs (a support agent's reply, "your question was resolved"; later, scheduled lessons).
+The process serving the learner's platform claims and sends them (`storage.outbox`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import LearnerIdentity, LearnerMessage
+from storage.outbox import claim_due, mark_failed
+
+_TO_LEARNERS = cast(Table, LearnerMessage.__table__)
+_IDENTITIES = cast(Table, LearnerIdentity.__table__)
+
+
+@dataclass(frozen=True)
+class DueLearnerMessage:
+    id: int
+    learner_id: int
+    platform: str
+    workspace: str
+    conversation_id: str
+    kind: str
+    text: str
+    attempts: int
+
+
+def queue_learner_message(
+    session: Session, learner_id: int, platform: str, *, kind: str, text: str, now: datetime
+) -> bool:
+    """Queue `text` to the learner on `platform`, where they last talked to the bot;
+    False if they are not known there."""
+    address = session.execute(
+        select(_IDENTITIES.c.workspace, _IDENTITIES.c.conversation_id)
+        .where(_IDENTITIES.c.learner_id == learner_id, _IDENTITIES.c.platform == platform)
+        .order_by(_IDENTITIES.c.id)
+    ).first()
+    if address is None:
+        return False
+    session.execute(
+        insert(_TO_LEARNERS),
+        {
+            "learner_id": learner_id,
+            "platform": platform,
+            "workspace": address.workspace,
+            "conversation_id": address.conversation_id,
+            "kind": kind,
+            "text": text,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        },
+    )
+    return True
+
+
+def claim_learner_messages(
+    session: Session, platform: str, now: datetime, limit: int = 20
+) -> list[DueLearnerMessage]:
+    """Take up to `limit` due messages to learners on `platform` for this process."""
+    claimed = claim_due(session, _TO_LEARNERS, _TO_LEARNERS.c.platform == platform, now, limit)
+    if not claimed:
+        return []
+    rows = session.execute(
+        select(_TO_LEARNERS).where(_TO_LEARNERS.c.id.in_(list(claimed))).order_by(_TO_LEARNERS.c.id)
+    ).all()
+    return [
+        DueLearnerMessage(
+            row.id,
+            row.learner_id,
+            row.platform,
+            row.workspace,
+            row.conversation_id,
+            row.kind,
+            row.text,
+            claimed[row.id],
+        )
+        for row in rows
+    ]
+
+
+def learner_message_sent(session: Session, message_id: int, now: datetime) -> None:
+    session.execute(
+        update(_TO_LEARNERS)
+        .where(_TO_LEARNERS.c.id == message_id)
+        .values(status="sent", sent_at=now, last_error=None)
+    )
+
+
+def learner_message_failed(session: Session, message_id: int, error: str, retry_at: datetime | None) -> None:
+    """Not sent: due again at `retry_at`, or (None) given up on: status `failed`, kept."""
+    mark_failed(session, _TO_LEARNERS, message_id, error, retry_at)
