@@ -38,6 +38,7 @@ from bot.adapters import telegram_events as events
 from bot.adapters import telegram_render as render
 from bot.adapters import telegram_support
 from bot.adapters.telegram_commands import register_commands
+from bot.adapters.telegram_database import DatabaseThreads
 from bot.adapters.telegram_delivery import LONG_CALLBACK, PLATFORM, QUIZ_POLL, Delivery, Press, Target
 from bot.adapters.telegram_lanes import Lanes
 from bot.adapters.telegram_pacing import Pacing
@@ -159,7 +160,8 @@ class TelegramBot:
         self.engine = engine
         self.settings = settings
         self.application = build_application(settings, pacing)
-        self.delivery = Delivery(self.application.bot, engine.database)
+        self.threads = DatabaseThreads(engine.database)
+        self.delivery = Delivery(self.application.bot, self.threads)
         self.long_poll_s = long_poll_s
         self.lanes = Lanes(self._on_lane_error)
         self._webhook: WebhookServer | None = None
@@ -172,7 +174,7 @@ class TelegramBot:
         self.dispatcher = telegram_support.dispatcher(self.application, engine)
 
     async def poll(self, stopping: asyncio.Event) -> None:
-        poller = Poller(self.application.bot, self.engine.database, self.handle, timeout=self.long_poll_s)
+        poller = Poller(self.application.bot, self.threads, self.handle, timeout=self.long_poll_s)
         await poller.run(stopping)
 
     async def listen(self, host: str, port: int) -> int:
@@ -195,6 +197,7 @@ class TelegramBot:
         if self._webhook is not None:
             await self._webhook.stop()
         await self.lanes.drained()
+        self.threads.close()
 
     async def drained(self) -> None:
         """Return once every reply queued so far has been sent."""
@@ -221,7 +224,7 @@ class TelegramBot:
         data = query.data or ""
         if data.startswith(render.HASHED):
             await self.lanes.drained(query.from_user.id)
-            found = await asyncio.to_thread(self._remembered, LONG_CALLBACK, data)
+            found = await self.threads.run(self._remembered, LONG_CALLBACK, data)
             data = found.details.get("data", "") if found else ""
         prompt_id, choice_id = render.parse_callback_data(data)
         message = query.message
@@ -237,7 +240,7 @@ class TelegramBot:
         if answer is None or answer.user is None:
             return
         await self.lanes.drained(answer.user.id)  # the poll's own record may still be on its way
-        poll = await asyncio.to_thread(self._remembered, QUIZ_POLL, answer.poll_id)
+        poll = await self.threads.run(self._remembered, QUIZ_POLL, answer.poll_id)
         event = events.from_poll_answer(update, poll, datetime.now(UTC)) if poll else None
         if poll is None or event is None:
             log.info(
@@ -260,7 +263,7 @@ class TelegramBot:
         await self.application.process_error(update=None, error=error)
 
     async def _turn(self, event: InboundEvent, target: Target) -> None:
-        replies = await asyncio.to_thread(self.engine.handle, event)
+        replies = await self.threads.run(self.engine.handle, event)
         if replies:  # nothing for a redelivery: it was answered the first time
             self.lanes.submit(target.user_id, partial(self.delivery.deliver, target, replies))
 
@@ -273,7 +276,7 @@ class TelegramBot:
         while True:
             cutoff = datetime.now(UTC) - KEEP_SENT
             try:
-                await asyncio.to_thread(self._forget_before, cutoff)
+                await self.threads.run(self._forget_before, cutoff)
             except Exception:
                 log.exception("could not clean up old Telegram messages")
             await asyncio.sleep(CLEANUP_EVERY_S)

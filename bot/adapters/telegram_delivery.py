@@ -13,18 +13,19 @@ learner who blocked the bot (403) gets nothing more this turn. 429s never reach 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode, PollType
 from telegram.error import BadRequest, Forbidden, NetworkError
 
 from bot.adapters import telegram_render as render
+from bot.adapters.telegram_database import DatabaseThreads
+from bot.adapters.telegram_polling import PollingBot
 from bot.messages import (
     Choice,
     ChoiceAccepted,
@@ -37,7 +38,6 @@ from bot.messages import (
     Reply,
     TextReply,
 )
-from storage.db import Database
 from storage.platform_state import RememberedMessage, find_message, remember_message
 
 log = logging.getLogger(__name__)
@@ -94,22 +94,23 @@ def prompt_key(chat_id: int, prompt_id: str) -> str:
 
 
 class Delivery:
-    def __init__(self, bot: Bot, database: Database) -> None:
+    def __init__(self, bot: PollingBot, threads: DatabaseThreads) -> None:
         self.bot = bot
-        self.database = database
+        self.threads = threads
+        self.database = threads.database
 
     async def deliver(self, target: Target, replies: Sequence[Reply]) -> None:
         turn = _Turn(target)
         try:
             if target.press is not None:
-                await self._call("answerCallbackQuery", self.bot.answer_callback_query(target.press.query_id))
+                await self._post("answerCallbackQuery", {"callback_query_id": target.press.query_id})
             for reply in replies:
                 await self._render(turn, reply)
         except _BlockedError:
             log.info("chat %s blocked the bot; the rest of this turn is not sent", target.chat_id)
         finally:
             if turn.remembered:
-                await asyncio.to_thread(self._store, turn.remembered)
+                await self.threads.run(self._store, turn.remembered)
 
     def _store(self, messages: list[RememberedMessage]) -> None:
         with self.database.transaction() as session:
@@ -140,11 +141,11 @@ class Delivery:
 
     async def _send_text(
         self, chat: int, html_text: str, markup: InlineKeyboardMarkup | None = None
-    ) -> Message | None:
-        return await self._call(
-            "sendMessage",
-            self.bot.send_message(chat, html_text, parse_mode=ParseMode.HTML, reply_markup=markup),
-        )
+    ) -> int | None:
+        """The sent message's id, or None if Telegram refused it."""
+        data = {"chat_id": chat, "text": html_text, "parse_mode": ParseMode.HTML, "reply_markup": markup}
+        sent = await self._post("sendMessage", data)
+        return int(sent["message_id"]) if isinstance(sent, dict) else None
 
     async def _send_image(self, chat: int, reply: ImageReply) -> None:
         try:
@@ -172,7 +173,7 @@ class Delivery:
             await self._send_text(turn.target.chat_id, piece)
         sent = await self._send_text(turn.target.chat_id, pieces[-1], markup)
         if sent is not None and prompt_id:
-            self._remember_prompt(turn, prompt_id, sent.message_id, pieces[-1])
+            self._remember_prompt(turn, prompt_id, sent, pieces[-1])
         for digest, data in render.long_callbacks(prompt_id, choices).items():
             turn.remember(LONG_CALLBACK, digest, {"data": data})
 
@@ -188,16 +189,14 @@ class Delivery:
         press = turn.target.press
         if press is not None and press.prompt_id == reply.prompt_id:
             # A tick on a multiple-answer question: show it on the same keyboard.
-            await self._call(
-                "editMessageText",
-                self.bot.edit_message_text(
-                    render.quiz_texts(reply)[-1],
-                    chat_id=turn.target.chat_id,
-                    message_id=press.message_id,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=render.quiz_keyboard(reply),
-                ),
-            )
+            edit = {
+                "chat_id": turn.target.chat_id,
+                "message_id": press.message_id,
+                "text": render.quiz_texts(reply)[-1],
+                "parse_mode": ParseMode.HTML,
+                "reply_markup": render.quiz_keyboard(reply),
+            }
+            await self._post("editMessageText", edit)
             return
         poll = render.quiz_poll(reply)
         if poll is None:
@@ -231,7 +230,7 @@ class Delivery:
             return
         if target.poll_prompt == reply.prompt_id:
             return
-        shown = turn.shown_prompt(reply.prompt_id) or await asyncio.to_thread(
+        shown = turn.shown_prompt(reply.prompt_id) or await self.threads.run(
             self._find_prompt, prompt_key(target.chat_id, reply.prompt_id)
         )
         if shown is None:
@@ -249,14 +248,15 @@ class Delivery:
 
     async def _mark_chosen(self, chat: int, message_id: int, shown_html: str, label: str) -> None:
         text = render.accepted_text(shown_html, label)
-        if text is None:
-            call = self.bot.edit_message_reply_markup(chat, message_id, reply_markup=None)
-            await self._call("editMessageReplyMarkup", call)
+        if text is None:  # too long to add the choice to: just take the buttons away
+            await self._post("editMessageReplyMarkup", {"chat_id": chat, "message_id": message_id})
             return
-        edit = self.bot.edit_message_text(
-            text, chat_id=chat, message_id=message_id, parse_mode=ParseMode.HTML
-        )
-        await self._call("editMessageText", edit)
+        edit = {"chat_id": chat, "message_id": message_id, "text": text, "parse_mode": ParseMode.HTML}
+        await self._post("editMessageText", edit)
+
+    async def _post(self, method: str, data: dict[str, object]) -> object:
+        """`method` as raw JSON in and out (`PollingBot.call`), refusals handled as `_call` does."""
+        return await self._call(method, self.bot.call(method, data))
 
     @staticmethod
     async def _call(method: str, call: Awaitable[T]) -> T | None:

@@ -26,8 +26,8 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
+from bot.adapters.telegram_database import DatabaseThreads
 from bot.adapters.telegram_events import ALLOWED_UPDATES
-from storage.db import Database
 from storage.platform_state import read_cursor, write_cursor
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,14 @@ Handle = Callable[[Update], Awaitable[None]]
 
 
 class PollingBot(ExtBot[None]):
-    """PTB's bot, with a `getUpdates` that leaves parsing to the caller."""
+    """PTB's bot, with a `getUpdates` that leaves parsing to the caller, and `call` for the
+    sends whose answer needs no PTB object (`telegram_delivery`)."""
+
+    async def call(self, endpoint: str, data: dict[str, Any]) -> Any:
+        """One Bot API method through PTB's request path (pacing, retries, errors), its
+        result as Telegram's JSON: building a `Message` from each answer cost more than
+        sending it (measured with bench/telegram.py)."""
+        return await self._post(endpoint, data)
 
     async def raw_updates(self, offset: int | None, timeout: int) -> list[Any]:
         data = {
@@ -58,17 +65,18 @@ class PollingBot(ExtBot[None]):
 
 class Poller:
     def __init__(
-        self, bot: PollingBot, database: Database, handle: Handle, *, timeout: int = LONG_POLL_S
+        self, bot: PollingBot, threads: DatabaseThreads, handle: Handle, *, timeout: int = LONG_POLL_S
     ) -> None:
         self.bot = bot
-        self.database = database
+        self.threads = threads
+        self.database = threads.database
         self.handle = handle
         self.timeout = timeout
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Fetch and handle batches until `stopping` is set; the batch in hand is finished."""
         await self.bot.delete_webhook(drop_pending_updates=False)
-        offset = await asyncio.to_thread(self._load_offset)
+        offset = await self.threads.run(self._load_offset)
         failures = 0
         while not stopping.is_set():
             fetch = asyncio.create_task(self.bot.raw_updates(offset, self.timeout))
@@ -102,7 +110,7 @@ class Poller:
                 log.exception("skipping update %s, which could not be read: %.500r", _update_id(item), item)
         await asyncio.gather(*(self.handle(update) for update in updates))
         offset = max(_update_id(item) for item in raw) + 1
-        await asyncio.to_thread(self._save_offset, offset)
+        await self.threads.run(self._save_offset, offset)
         return offset
 
     def _load_offset(self) -> int | None:
