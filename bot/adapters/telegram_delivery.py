@@ -6,8 +6,9 @@ ticking an option of a multiple-answer question edits the keyboard in place. Pro
 quiz polls are recorded (`storage.platform_state`) so a typed answer can still find the
 message to edit, and a poll answer, which names only the poll, finds its learner.
 
-Telegram refusing one message (a 400) is logged and the turn goes on with the next; a
-learner who blocked the bot (403) gets nothing more this turn. 429s never reach here:
+Telegram refusing one message (a 400), or a message lost on the way (a network error, a
+5xx), is logged and the turn goes on with the next; a learner who blocked the bot (403)
+gets nothing more this turn. 429s never reach here:
 `Pacing` waits them out.
 """
 
@@ -158,6 +159,8 @@ class Delivery:
             await self._send_text(chat, render.image_fallback_text(reply.url, reply.alt, reply.caption))
         except Forbidden as error:
             raise _BlockedError from error
+        except NetworkError as error:  # as `_call` does: the rest of the turn still goes out
+            log.warning("sendPhoto did not reach Telegram: %s", error)
 
     async def _send_prompt(
         self,

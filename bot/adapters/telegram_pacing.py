@@ -51,8 +51,8 @@ class Pacing(BaseRateLimiter[None]):
         self._chat_burst = chat_burst
         self._group_per_minute = group_per_minute
         self._chats: dict[int | str, AsyncLimiter] = {}
-        self._resume = asyncio.Event()
-        self._resume.set()
+        self._paused_until = 0.0
+        """Event-loop time before which nothing is sent: the latest 429's `retry_after`."""
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -70,22 +70,22 @@ class Pacing(BaseRateLimiter[None]):
         rate_limit_args: None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat_id = data.get("chat_id")
+        loop = asyncio.get_running_loop()
         while True:
             async with self._chat_limiter(chat_id), self._overall_limiter(chat_id):
-                await self._resume.wait()
+                # A deadline rather than a flag set by the request that was refused: that
+                # request may be cancelled while it waits (a stopping poller), and the
+                # pause must still end for everyone else.
+                while (pause := self._paused_until - loop.time()) > 0:
+                    await asyncio.sleep(pause)
                 try:
                     return await callback(*args, **kwargs)
                 except RetryAfter as error:
                     wait = _seconds(error.retry_after) + RETRY_MARGIN_S
+                    self._paused_until = max(self._paused_until, loop.time() + wait)
                     log.warning(
                         "Telegram asked to wait %.1f s (%s); sending again after that", wait, endpoint
                     )
-            if self._resume.is_set():
-                self._resume.clear()
-                await asyncio.sleep(wait)
-                self._resume.set()
-            else:
-                await self._resume.wait()
 
     def _overall_limiter(self, chat_id: object) -> AbstractAsyncContextManager[None]:
         # Only messages count towards the overall limit: answering a callback has no chat.

@@ -174,3 +174,21 @@ def test_a_restart_mid_course_neither_loses_nor_repeats_updates(engine: Engine, 
     asyncio.run(scenario())
     assert _count(database, ProcessedEvent) == 3
     assert _count(database, Interaction, direction="in") == 3
+
+
+def test_a_photo_lost_on_the_way_does_not_stop_the_lesson(engine: Engine) -> None:
+    async def scenario() -> None:
+        async with telegram_world(engine, "polling") as world:
+            world.expect_refusals = True
+            ann = TelegramLearner(world, ANN)
+            world.fake.fail_next("sendPhoto", ApiError(502, "Bad Gateway"))
+            await ann.say("/start upgrade-to-pro")
+            assert ann.visible()[-2:] == [
+                "bot: Automations are simple 'when this happens, do that' rules. For example: when a task "
+                "moves to Done, notify the person who asked for it.",
+                "bot: Which chore would you hand off to an automation first? "
+                "[Moving tasks when a pull request merges] [Assigning a reviewer] [Chasing overdue tasks]",
+            ]
+            await ann.press("Assigning a reviewer")  # and the lesson goes on
+
+    asyncio.run(scenario())
