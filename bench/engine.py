@@ -69,6 +69,7 @@ def next_event(learner: int, serial: int, replies: tuple[Reply, ...]) -> Inbound
 
 
 def run(learners: int, events: int) -> dict[str, object]:
+    load = os.getloadavg()[0]  # the machine may be shared: how busy it was, in the JSON
     content = load_content([ROOT / "content"])
     with tempfile.TemporaryDirectory() as folder:
         database = Database(f"sqlite:///{folder}/bench.db")
@@ -97,6 +98,7 @@ def run(learners: int, events: int) -> dict[str, object]:
         "events_per_second": round(events / total),
         "p50_ms": round(statistics.median(ordered) * 1000, 3),
         "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 3),
+        "load_average_at_start": load,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     }
 

@@ -4,7 +4,7 @@ Both ways in end in `TelegramBot.handle`: one learner's updates run one at a tim
 order they came (a poll answer, which names no chat, queues behind the messages of the
 learner's private chat), different learners side by side. PTB routes each update to a
 handler here that turns it into an `InboundEvent` (`telegram_events`), runs the engine in
-a worker thread, and sends the replies (`telegram_delivery`) through `Pacing`, which
+a database thread (`telegram_database`), and sends the replies (`telegram_delivery`) through `Pacing`, which
 keeps to Telegram's rate limits and waits out 429s. How updates arrive, and why PTB's own
 `Updater` is not used, is in `telegram_polling` and `telegram_webhook`.
 """
