@@ -149,10 +149,9 @@ class Delivery:
         return int(sent["message_id"]) if isinstance(sent, dict) else None
 
     async def _send_image(self, chat: int, reply: ImageReply) -> None:
+        caption, rest_of_caption = render.photo_caption(reply.caption)
         try:
-            await self.bot.send_photo(
-                chat, reply.url, caption=render.photo_caption(reply.caption), parse_mode=ParseMode.HTML
-            )
+            await self.bot.send_photo(chat, reply.url, caption=caption, parse_mode=ParseMode.HTML)
         except BadRequest as error:
             # Telegram fetches the image itself and refuses what it cannot get or read.
             log.warning("Telegram would not send the image %s (%s); sending a link", reply.url, error)
@@ -161,6 +160,9 @@ class Delivery:
             raise _BlockedError from error
         except NetworkError as error:  # as `_call` does: the rest of the turn still goes out
             log.warning("sendPhoto did not reach Telegram: %s", error)
+        else:
+            for piece in rest_of_caption:
+                await self._send_text(chat, piece)
 
     async def _send_prompt(
         self,

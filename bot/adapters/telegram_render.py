@@ -164,10 +164,16 @@ def image_fallback_text(url: str, alt: str, caption: str) -> str:
     return f"{text}\n{escape(caption)}" if caption else text
 
 
-def photo_caption(caption: str) -> str | None:
+def photo_caption(caption: str) -> tuple[str | None, list[str]]:
+    """The photo's caption, and the rest of a caption over Telegram's 1,024 characters as
+    messages to send right after the photo, so nothing is cut off."""
     if not caption:
-        return None
-    return escape(split_text(caption, CAPTION_LIMIT)[0])
+        return None, []
+    rest = caption.strip("\n")
+    if units(rest) <= CAPTION_LIMIT:
+        return escape(rest), []
+    cut = _cut_point(rest, CAPTION_LIMIT)
+    return escape(rest[:cut].rstrip()), [escape(piece) for piece in split_text(rest[cut:].lstrip())]
 
 
 def accepted_text(shown_html: str, label: str) -> str | None:

@@ -192,3 +192,29 @@ def test_a_photo_lost_on_the_way_does_not_stop_the_lesson(engine: Engine) -> Non
             await ann.press("Assigning a reviewer")  # and the lesson goes on
 
     asyncio.run(scenario())
+
+
+def test_a_caption_longer_than_telegram_takes_arrives_whole(database: Database, tmp_path: Path) -> None:
+    caption = " ".join(f"Step {number}: drag the card on; its owner hears of it." for number in range(30))
+    assert len(caption) > 1024
+    course = tmp_path / "captioned.yaml"
+    course.write_text(
+        "kind: course\nid: captioned\ntitle: Captioned\nlessons:\n  - id: one\n    title: One\n    steps:\n"
+        "      - image: {url: 'https://tasklane.example/board.png', alt: The board, caption: '"
+        + caption
+        + "'}\n      - ask_text: {text: Done?, store_as: done}\n",
+        encoding="utf-8",
+    )
+    engine = Engine(load_content([course]), database)
+
+    async def scenario() -> None:
+        async with telegram_world(engine, "polling") as world:
+            ann = TelegramLearner(world, ANN)
+            await ann.say("/start captioned")
+            messages = [message for message in ann.transcript() if message.from_bot]
+            photo = next(index for index, message in enumerate(messages) if message.photo)
+            shown = [messages[photo].text, *(message.text for message in messages[photo + 1 : -1])]
+            assert messages[-1].text == "Done?"
+            assert " ".join(shown) == caption  # the photo's caption, then the rest: nothing cut off
+
+    asyncio.run(scenario())
