@@ -28,17 +28,21 @@ class Settings:
     content_dir: Path = Path("content")
     default_locale: str = "en"
     log_level: str = "WARNING"
+    inbox_lease_seconds: float = 30.0
+    """How long a process's claim on a stored request lasts unless renewed: after that
+    long without a sign of life, another process (or a restart) takes the request over."""
 
     def __repr__(self) -> str:
         # The database URL may carry a password: never print it.
         url = make_url(self.database_url).render_as_string(hide_password=True)
         return (
             f"Settings(database_url={url!r}, content_dir={str(self.content_dir)!r}, "
-            f"default_locale={self.default_locale!r}, log_level={self.log_level!r})"
+            f"default_locale={self.default_locale!r}, log_level={self.log_level!r}, "
+            f"inbox_lease_seconds={self.inbox_lease_seconds!r})"
         )
 
 
-_KEYS = ("database_url", "content_dir", "default_locale", "log_level")
+_KEYS = ("database_url", "content_dir", "default_locale", "log_level", "inbox_lease_seconds")
 
 
 def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
@@ -65,4 +69,15 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         content_dir=Path(values.get("content_dir", "content")),
         default_locale=values.get("default_locale", "en"),
         log_level=values.get("log_level", "WARNING").upper(),
+        inbox_lease_seconds=_positive_seconds(values.get("inbox_lease_seconds", "30")),
     )
+
+
+def _positive_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise ConfigError(f"inbox_lease_seconds must be a positive number of seconds, not {value!r}")
+    return seconds

@@ -5,7 +5,8 @@ It records every call, keeps each conversation as a Slack client would show it (
 replaced by `chat.update`, ephemeral answers per learner), and refuses any message or view
 that breaks Block Kit's limits, remembering the violation so a test fails even when the
 adapter only logs the refusal. A method can be told to answer 429 with `Retry-After`, or
-to answer slowly.
+to answer slowly (a call whose caller is gone by the time it would answer does nothing,
+so a process killed while its call stalls has not replied).
 """
 
 from __future__ import annotations
@@ -109,6 +110,9 @@ class FakeSlack:
         call = Call(method, self.tokens.get(token or ""), args, time.monotonic())
         self.calls.append(call)
         await asyncio.sleep(self._delays.get(method, 0))
+        if request.transport is None or request.transport.is_closing():
+            call.status = 499  # the caller went away (killed) while the call was stalled
+            return web.Response(status=499)
         if self._limited[method]:
             call.status = 429
             retry_after = str(self._limited[method].pop(0))
