@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, delete, func, or_, select, text, update
+from sqlalchemy import Insert, Table, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -94,17 +94,9 @@ def take_next(
     live claim is on it (its holder takes the rest in turn). `retake_own`: `worker`'s own
     claim counts as lapsed (the work on it was lost, though the process lives)."""
     _lock_learner(session, platform, learner_key)
+    connection = session.connection()
     while True:
-        row = session.execute(
-            select(_INBOX)
-            .where(
-                _INBOX.c.platform == platform,
-                _INBOX.c.learner_key == learner_key,
-                _INBOX.c.done_at.is_(None),
-            )
-            .order_by(_INBOX.c.id)
-            .limit(1)
-        ).first()
+        row = connection.execute(_OLDEST_WAITING, {"platform": platform, "learner_key": learner_key}).first()
         if row is None:
             return None
         claimed_at: datetime | None = row.claimed_at
@@ -113,22 +105,19 @@ def take_next(
             return None
         if row.attempts >= MAX_ATTEMPTS:
             log.error("gave up %s event %s after %d attempts", platform, row.event_id, row.attempts)
-            session.execute(update(_INBOX).where(_INBOX.c.id == row.id).values(done_at=now))
+            connection.execute(_MARK_DONE, {"entry_id": row.id, "now": now})
             continue
-        session.execute(
-            update(_INBOX)
-            .where(_INBOX.c.id == row.id)
-            .values(claimed_by=worker, claimed_at=now, attempts=row.attempts + 1)
-        )
+        attempts = row.attempts + 1
+        connection.execute(_CLAIM, {"entry_id": row.id, "worker": worker, "now": now, "attempts": attempts})
         return Entry(
             id=row.id,
-            platform=row.platform,
+            platform=platform,
             event_id=row.event_id,
-            learner_key=row.learner_key,
+            learner_key=learner_key,
             kind=row.kind,
             payload=row.payload,
             received_at=row.received_at,
-            attempts=row.attempts + 1,
+            attempts=attempts,
         )
 
 
@@ -136,7 +125,7 @@ def finish(session: Session, entry: Entry, now: datetime) -> None:
     """Mark `entry` done: its work and replies are out. Take the next one in the same
     transaction (`take_next`), so no other process can slip in between."""
     _lock_learner(session, entry.platform, entry.learner_key)
-    session.execute(update(_INBOX).where(_INBOX.c.id == entry.id).values(done_at=now))
+    session.connection().execute(_MARK_DONE, {"entry_id": entry.id, "now": now})
 
 
 def renew_claims(session: Session, worker: str, now: datetime) -> int:
@@ -205,3 +194,30 @@ def _insert_unless_present(dialect: Any) -> Insert:
 
 
 _STORE = {"postgresql": _insert_unless_present(postgresql), "sqlite": _insert_unless_present(sqlite)}
+# Built once: these run two or three times per request, and building one costs more than
+# running it on SQLite.
+_OLDEST_WAITING = (
+    select(
+        _INBOX.c.id,
+        _INBOX.c.event_id,
+        _INBOX.c.kind,
+        _INBOX.c.payload,
+        _INBOX.c.received_at,
+        _INBOX.c.claimed_by,
+        _INBOX.c.claimed_at,
+        _INBOX.c.attempts,
+    )
+    .where(
+        _INBOX.c.platform == bindparam("platform"),
+        _INBOX.c.learner_key == bindparam("learner_key"),
+        _INBOX.c.done_at.is_(None),
+    )
+    .order_by(_INBOX.c.id)
+    .limit(1)
+)
+_MARK_DONE = update(_INBOX).where(_INBOX.c.id == bindparam("entry_id")).values(done_at=bindparam("now"))
+_CLAIM = (
+    update(_INBOX)
+    .where(_INBOX.c.id == bindparam("entry_id"))
+    .values(claimed_by=bindparam("worker"), claimed_at=bindparam("now"), attempts=bindparam("attempts"))
+)
