@@ -56,7 +56,7 @@ class Delivery:
                 return replace(pressed, blocks=remembered.blocks)  # what the ephemeral message showed
             return pressed
 
-        for step in plan(replies, find):
+        for step in plan(replies, find, pressed.prompt_id if pressed is not None else None):
             try:
                 if isinstance(step, Update):
                     await self._update(client, step, changes)

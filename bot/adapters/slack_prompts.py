@@ -36,14 +36,20 @@ PromptChanges = Mapping[str, Shown | None]
 
 
 def prompts_to_find(incoming: Incoming, replies: Sequence[Reply]) -> list[str]:
-    """The prompts the replies change whose message the request itself does not show."""
+    """The prompts the replies change whose message the request itself does not show: one
+    answered by typing, or a pressed ephemeral message (Slack leaves out its blocks). A
+    quiz question is only redrawn in place when pressed, so only then is it looked up."""
     pressed = incoming.pressed
     wanted = []
+    ephemeral = pressed is not None and pressed.response_url is not None
     for reply in replies:
         if not isinstance(reply, ChoiceAccepted | QuizQuestionReply):
             continue
         shown_here = pressed is not None and pressed.prompt_id == reply.prompt_id
-        if not shown_here or (pressed is not None and pressed.response_url is not None):
+        redrawn = (
+            shown_here and ephemeral if isinstance(reply, QuizQuestionReply) else not shown_here or ephemeral
+        )
+        if redrawn:
             wanted.append(reply.prompt_id)
     return list(dict.fromkeys(wanted))
 
