@@ -80,6 +80,48 @@ def store(session: Session, arrival: Arrival) -> bool:
     return connection.execute(_STORE[connection.dialect.name], values).first() is not None
 
 
+def store_and_take(
+    session: Session, arrival: Arrival, *, worker: str, now: datetime, lease: timedelta
+) -> tuple[bool, Entry | None]:
+    """`store`, then `take_next` for the arrival's learner, in the caller's transaction.
+
+    The common case (nothing older waits for this learner) costs one insert and one
+    lookup: the entry is inserted already claimed by `worker`, and the claim is withdrawn
+    if, under the learner's lock, an older unfinished entry turns up."""
+    connection = session.connection()
+    values = {
+        "platform": arrival.platform,
+        "event_id": arrival.event_id,
+        "learner_key": arrival.learner_key,
+        "kind": arrival.kind,
+        "payload": arrival.payload,
+        "received_at": arrival.received_at,
+        "claimed_by": worker,
+        "claimed_at": now,
+        "attempts": 1,
+    }
+    inserted = connection.execute(_STORE[connection.dialect.name], values).first()
+    if inserted is None:
+        return False, None
+    _lock_learner(session, arrival.platform, arrival.learner_key)
+    older = {"platform": arrival.platform, "learner_key": arrival.learner_key, "entry_id": inserted.id}
+    if connection.execute(_OLDER_WAITING, older).first() is None:
+        return True, Entry(
+            id=inserted.id,
+            platform=arrival.platform,
+            event_id=arrival.event_id,
+            learner_key=arrival.learner_key,
+            kind=arrival.kind,
+            payload=arrival.payload,
+            received_at=arrival.received_at,
+            attempts=1,
+        )
+    connection.execute(_UNCLAIM, {"entry_id": inserted.id})
+    return True, take_next(
+        session, arrival.platform, arrival.learner_key, worker=worker, now=now, lease=lease
+    )
+
+
 def take_next(
     session: Session,
     platform: str,
@@ -214,6 +256,21 @@ _OLDEST_WAITING = (
     )
     .order_by(_INBOX.c.id)
     .limit(1)
+)
+_OLDER_WAITING = (
+    select(_INBOX.c.id)
+    .where(
+        _INBOX.c.platform == bindparam("platform"),
+        _INBOX.c.learner_key == bindparam("learner_key"),
+        _INBOX.c.done_at.is_(None),
+        _INBOX.c.id < bindparam("entry_id"),
+    )
+    .limit(1)
+)
+_UNCLAIM = (
+    update(_INBOX)
+    .where(_INBOX.c.id == bindparam("entry_id"))
+    .values(claimed_by=None, claimed_at=None, attempts=0)
 )
 _MARK_DONE = update(_INBOX).where(_INBOX.c.id == bindparam("entry_id")).values(done_at=bindparam("now"))
 _CLAIM = (

@@ -150,11 +150,8 @@ class InboxWorker:
 
     def _store_and_take(self, arrival: Arrival) -> tuple[bool, Entry | None]:
         with self.database.transaction() as session:
-            if not inbox.store(session, arrival):
-                return False, None
-            now = datetime.now(UTC)
-            return True, inbox.take_next(
-                session, arrival.platform, arrival.learner_key, worker=self.worker, now=now, lease=self.lease
+            return inbox.store_and_take(
+                session, arrival, worker=self.worker, now=datetime.now(UTC), lease=self.lease
             )
 
     def _finish_and_take(

@@ -15,6 +15,7 @@ from storage.inbox import (
     learners_waiting,
     renew_claims,
     store,
+    store_and_take,
     take_next,
 )
 
@@ -101,3 +102,19 @@ def test_finished_entries_are_forgotten_after_a_while(database: Database) -> Non
     with database.transaction() as session:
         assert forget_done_before(session, "slack", NOW + timedelta(days=1)) == 1
     assert stored(database, arrival("Ev2")) == [False]  # the waiting one is still there
+
+
+def test_storing_takes_the_entry_unless_an_older_one_of_the_learner_waits(database: Database) -> None:
+    with database.transaction() as session:
+        stored_now, taken = store_and_take(session, arrival("Ev1"), worker="a", now=NOW, lease=LEASE)
+    assert stored_now is True
+    assert taken is not None
+    assert (taken.event_id, taken.attempts) == ("Ev1", 1)
+    with database.transaction() as session:
+        # Ev1 is a's and unfinished: b stores Ev2 but may not take it, nor Ev1.
+        assert store_and_take(session, arrival("Ev2"), worker="b", now=NOW, lease=LEASE) == (True, None)
+        assert store_and_take(session, arrival("Ev2"), worker="b", now=NOW, lease=LEASE) == (False, None)
+    done(database, taken)
+    after = take(database, "b")
+    assert after is not None
+    assert (after.event_id, after.attempts) == ("Ev2", 1)  # the withdrawn claim was not counted
