@@ -43,3 +43,31 @@ def test_a_course_picked_by_typing_takes_the_buttons_off_the_list(
     finally:
         first.dispose()
         second.dispose()
+
+
+def test_a_quiz_question_shown_again_after_a_stray_message_comes_below_it(engine: Engine) -> None:
+    """Only a tick on the question itself redraws it in place; shown again, it is posted
+    where the learner is looking, after the re-prompt."""
+
+    async def scenario() -> None:
+        async with slack_world(engine) as world:
+            learner = world.learner()
+            await learner.say("start")
+            for label in ("Getting started with Tasklane", "I lead a team", "Next lesson"):
+                await learner.press(label)
+            await learner.say("Apollo")
+            for label in ("Yes, it's there!", "Next lesson", "2 to 5 people", "Next lesson", "In Slack"):
+                await learner.press(label)
+            quiz_buttons = ["Board", "Workload", "My Tasks", "Calendar"]
+            asked = learner.dm()[-1]
+            assert [button["text"]["text"] for button in asked.buttons()] == quiz_buttons
+            before = len(learner.dm())
+            await learner.say("zzz")
+            new = learner.dm()[before:]
+            assert [(m.text.splitlines()[0], [b["text"]["text"] for b in m.buttons()]) for m in new] == [
+                ("Please pick one of the options (tap a button or type its number).", quiz_buttons)
+            ]
+            await learner.press("Workload")
+            assert "✅ Correct!" in str(learner.dm()[-2].blocks) + str(learner.dm()[-1].blocks)
+
+    asyncio.run(scenario())
