@@ -5,10 +5,11 @@ tests, each request signed as Slack signs it. Lessonloop: Bolt, the adapter, use
 the engine with SQLite, Block Kit rendering, chat.postMessage and chat.update. Learners
 take the bundled courses as in bench/engine.py: each presses the first button of the newest
 message it was shown (a score on a scale, submit once a box is ticked) or types a short
-answer when there is none. The bare app is a Bolt `AsyncApp` with Bolt's defaults that
-answers every message event and every button press with one `chat.postMessage`, sent
-exactly the requests Lessonloop was sent, re-signed. Rounds of one request per learner, all
-learners at once, alternate between the two apps; a round ends when every reply is out.
+answer when there is none, and starts again when that brings no buttons. The bare app is a
+Bolt `AsyncApp` with Bolt's defaults that answers every message event and every button
+press with one `chat.postMessage` (on a fake Slack of its own), sent exactly the requests
+Lessonloop was sent, re-signed. Rounds of one request per learner, all learners at once,
+alternate between the two apps; a round ends when every reply is out.
 Prints JSON with both times per event, their ratio, and the engine's own CPU time per
 event; `--readme` also rewrites README's table row.
 
@@ -67,8 +68,14 @@ OursRound = Callable[[int], Awaitable[tuple[float, list[Request]]]]
 BareRound = Callable[[list[Request]], Awaitable[float]]
 
 
-def next_move(learner: SlackLearner, serial: int) -> Request:
-    """What a scripted learner does after looking at the newest message in the DM."""
+def next_move(learner: SlackLearner, serial: int, typed_last: set[str]) -> Request:
+    """What a scripted learner does after looking at the newest message in the DM.
+
+    A learner typing at a step without buttons answers it; if that brings no buttons
+    either (the course is over, or the text went to the FAQ), they start again next time
+    rather than keep typing: otherwise every learner would end up asking the FAQ for ever,
+    and the benchmark would time the FAQ model instead of learners taking courses.
+    """
     dm = learner.dm()
     buttons = [button for button in dm[-1].buttons() if "value" in button] if dm else []
     if buttons:
@@ -80,8 +87,14 @@ def next_move(learner: SlackLearner, serial: int) -> Request:
         else:
             button = buttons[0]
         payload = json.dumps(learner.press_payload(dm[-1], button))
+        typed_last.discard(learner.user)
         return urlencode({"payload": payload}), "application/x-www-form-urlencoded"
-    text = "start" if not dm or serial % 50 == 0 else f"answer {serial}"
+    restart = not dm or learner.user in typed_last
+    text = "start" if restart else f"answer {serial}"
+    if restart:
+        typed_last.discard(learner.user)
+    else:
+        typed_last.add(learner.user)
     event = {
         "type": "message",
         "channel": learner.channel,
@@ -114,9 +127,12 @@ async def lessonloop(fake: FakeSlack, engine: Engine, learners: int) -> AsyncIte
         transport = HttpTransport(session, url + EVENTS_PATH)
         world = World(fake, bot, transport, session, url)
         people = [world.learner(f"U{number:05d}") for number in range(learners)]
+        typed_last: set[str] = set()
 
         async def play(number: int) -> tuple[float, list[Request]]:
-            requests = [next_move(person, number * learners + i) for i, person in enumerate(people)]
+            requests = [
+                next_move(person, number * learners + i, typed_last) for i, person in enumerate(people)
+            ]
             started = time.perf_counter()
             statuses = await asyncio.gather(*(transport.post(body, kind) for body, kind in requests))
             await bot.drained()
@@ -166,17 +182,21 @@ async def bare_bolt(fake: FakeSlack) -> AsyncIterator[BareRound]:
 
 
 async def run(learners: int, rounds: int) -> dict[str, object]:
-    """Rounds alternate between the two apps, so a busy moment on the machine hits both."""
-    fake = FakeSlack()
-    await fake.start()
-    fake.add_workspace(TEAM, BOT_TOKEN)
+    """Rounds alternate between the two apps, so a busy moment on the machine hits both.
+
+    Each app has a fake Slack of its own: the bare app's "ok" replies must not land in the
+    DMs the learners read their next move from."""
+    fake, bare_fake = FakeSlack(), FakeSlack()
+    for each in (fake, bare_fake):
+        await each.start()
+        each.add_workspace(TEAM, BOT_TOKEN)
     ours = bare = 0.0
     with tempfile.TemporaryDirectory() as folder:
         database = Database(f"sqlite:///{folder}/bench.db")
         upgrade(database)
         engine = TimedEngine(load_content([ROOT / "content"]), database)
         try:
-            async with lessonloop(fake, engine, learners) as ours_round, bare_bolt(fake) as bare_round:
+            async with lessonloop(fake, engine, learners) as ours_round, bare_bolt(bare_fake) as bare_round:
                 for number in range(WARM_UP_ROUNDS + rounds):
                     if number == WARM_UP_ROUNDS:
                         ours = bare = engine.cpu_seconds = 0.0
@@ -186,6 +206,7 @@ async def run(learners: int, rounds: int) -> dict[str, object]:
         finally:
             database.dispose()
             await fake.stop()
+            await bare_fake.stop()
     if fake.violations:
         raise SystemExit(f"the fake Slack refused messages: {fake.violations[:3]}")
     events = learners * rounds

@@ -260,7 +260,13 @@ def _run(settings: Settings, arguments: argparse.Namespace) -> int:
             )
         from bot.adapters import slack
 
-        return slack.serve(engine, http=arguments.http, port=arguments.port, listen=arguments.listen)
+        return slack.serve(
+            engine,
+            http=arguments.http,
+            port=arguments.port,
+            listen=arguments.listen,
+            inbox_lease_s=settings.inbox_lease_seconds,
+        )
 
 
 if __name__ == "__main__":

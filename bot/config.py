@@ -55,6 +55,9 @@ class Settings:
     default_locale: str = "en"
     log_level: str = "WARNING"
     support: SupportDesk = SupportDesk()
+    inbox_lease_seconds: float = 30.0
+    """How long a process's claim on a stored request lasts unless renewed: after that
+    long without a sign of life, another process (or a restart) takes the request over."""
 
     def __repr__(self) -> str:
         # The database URL may carry a password: never print it.
@@ -62,7 +65,7 @@ class Settings:
         return (
             f"Settings(database_url={url!r}, content_dir={str(self.content_dir)!r}, "
             f"default_locale={self.default_locale!r}, log_level={self.log_level!r}, "
-            f"support={self.support!r})"
+            f"support={self.support!r}, inbox_lease_seconds={self.inbox_lease_seconds!r})"
         )
 
 
@@ -73,7 +76,7 @@ _SUPPORT_KEYS = (
     "support_webhook_url",
     "support_webhook_secret",
 )
-_KEYS = ("database_url", "content_dir", "default_locale", "log_level", *_SUPPORT_KEYS)
+_KEYS = ("database_url", "content_dir", "default_locale", "log_level", "inbox_lease_seconds", *_SUPPORT_KEYS)
 
 
 def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
@@ -101,6 +104,7 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         default_locale=values.get("default_locale", "en"),
         log_level=values.get("log_level", "WARNING").upper(),
         support=_support_desk(values),
+        inbox_lease_seconds=_positive_seconds(values.get("inbox_lease_seconds", "30")),
     )
 
 
@@ -129,3 +133,13 @@ def _support_desk(values: Mapping[str, str]) -> SupportDesk:
         webhook_secret=secret or "",
         hours=get("support_hours") or "",
     )
+
+
+def _positive_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise ConfigError(f"inbox_lease_seconds must be a positive number of seconds, not {value!r}")
+    return seconds

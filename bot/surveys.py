@@ -13,6 +13,8 @@ from bot.turn import Turn
 from storage.models import SurveyAnswer, SurveyResponse
 
 ANSWER_LIMIT = 4000
+TYPED_LABEL_LIMIT = 75
+"""A typed answer shown in place of the Skip button is cut to a button label's length."""
 
 
 def start(turn: Turn, survey: Survey) -> None:
@@ -140,7 +142,8 @@ def answer_text(turn: Turn, text: str) -> None:
         return
     frame, survey, question = active
     comment = text[:ANSWER_LIMIT]
-    turn.conversation.close_prompts_of(PromptKind.SURVEY_SKIP)
+    turn.about = f"{survey.id}/{question.id}"
+    _typed_over_skip(turn, comment)
     if frame.waiting_for is SurveyWait.FOLLOW_UP:
         answer = turn.session.get(SurveyAnswer, frame.answer_id) if frame.answer_id else None
         if answer is not None:
@@ -159,6 +162,16 @@ def answer_text(turn: Turn, text: str) -> None:
         )
         turn.mark("survey_answered", f"{survey.id}/{question.id}", comment)
     _next(turn, frame, survey)
+
+
+def _typed_over_skip(turn: Turn, answer: str) -> None:
+    """The learner typed instead of pressing Skip: the Skip button is answered, by what they
+    typed, so adapters take it off the screen as they do after a press."""
+    label = answer if len(answer) <= TYPED_LABEL_LIMIT else answer[: TYPED_LABEL_LIMIT - 1] + "…"
+    for prompt in turn.conversation.prompts:
+        if prompt.kind is PromptKind.SURVEY_SKIP:
+            turn.send(ChoiceAccepted(str(prompt.seq), label))
+    turn.conversation.close_prompts_of(PromptKind.SURVEY_SKIP)
 
 
 def skip(turn: Turn, prompt: OpenPrompt, index: int) -> bool:

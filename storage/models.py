@@ -354,3 +354,33 @@ class LearnerMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class InboxEntry(Base):
+    """A platform request stored before it is acknowledged, so a crash after the
+    acknowledgement cannot lose it: `storage.inbox` hands a learner's entries out one at a
+    time in arrival order, to one live process at a time, until each is done."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("platform", "event_id", name="uq_inbox_event"),
+        Index("ix_inbox_learner", "platform", "learner_key", "id"),
+        Index("ix_inbox_done_at", "done_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    """Arrival order: a learner's entries are worked off by ascending id."""
+    platform: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[str] = mapped_column(String(200))
+    learner_key: Mapped[str] = mapped_column(String(200))
+    """Whose entry it is, as the adapter names them (Slack: `team:user`)."""
+    kind: Mapped[str] = mapped_column(String(32))
+    """What the adapter received (Slack: message, press, command...), to read `payload` by."""
+    payload: Mapped[str] = mapped_column(Text)
+    """The request body as the platform sent it (JSON)."""
+    received_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(96))
+    """The process working on it; another may take over once `claimed_at` is a lease old."""
+    claimed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    done_at: Mapped[datetime | None]

@@ -96,6 +96,17 @@ def find_message(session: Session, platform: str, kind: str, external_id: str) -
     )
 
 
+def forget_message(session: Session, platform: str, kind: str, external_id: str) -> None:
+    """Delete the row under (platform, kind, external id), if there is one."""
+    session.connection().execute(
+        delete(_MESSAGES).where(
+            _MESSAGES.c.platform == platform,
+            _MESSAGES.c.kind == kind,
+            _MESSAGES.c.external_id == external_id,
+        )
+    )
+
+
 def forget_messages_before(session: Session, platform: str, cutoff: datetime) -> int:
     """Delete the platform's rows older than `cutoff`; returns how many went."""
     result = session.connection().execute(

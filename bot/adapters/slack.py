@@ -1,17 +1,19 @@
 """Lessonloop in Slack: a Bolt `AsyncApp` served over Socket Mode or HTTP.
 
-Every listener acknowledges at once and hands the slow work (`users.info`, the engine's
-transaction, the Web API calls) to a queue per learner, so Slack has its answer well
-within its 3 seconds, one learner's events are handled in the order they came, and
-different learners proceed side by side. A redelivery (Slack's retry, a Socket Mode
-reconnect) reaches the engine with the same event id and does nothing there, in whichever
-process it lands, so several processes can serve one app. Web API calls wait out a 429's
-`Retry-After`, on top of slack_sdk's default retry of connection errors.
+Every listener stores the request in the inbox (one short transaction) and only then
+acknowledges it, so Slack has its answer well within its 3 seconds and a crash after the
+acknowledgement loses nothing: the stored request is finished by a restart or by another
+process (`inbox_worker`). The slow work (`users.info`, the engine's transaction, the Web
+API calls) runs after the acknowledgement, one learner's requests in the order they were
+stored, different learners side by side. A redelivery (Slack's retry, a Socket Mode
+reconnect) is dropped when it is stored, in whichever process it lands. Web API calls wait
+out a 429's `Retry-After`, on top of slack_sdk's default retry of connection errors.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import re
@@ -20,6 +22,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -37,21 +40,25 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters import slack_events, slack_support
+from bot.adapters.inbox_worker import DEFAULT_LEASE_S, Finish, InboxWorker
+from bot.adapters.slack_clients import Clients
 from bot.adapters.slack_delivery import Delivery
 from bot.adapters.slack_events import Incoming
 from bot.adapters.slack_home import home_view
 from bot.adapters.slack_install import oauth_settings
 from bot.adapters.slack_people import People
-from bot.adapters.slack_queue import Learner, LearnerQueue
+from bot.adapters.slack_prompts import find_shown, forget_old, prompts_to_find, save_shown
 from bot.adapters.slack_settings import (
     SlackConfigError,
     SlackSettings,
     keep_tokens_out_of_logs,
     slack_settings,
 )
+from bot.adapters.slack_updates import Shown
 from bot.engine import Engine
-from bot.messages import Platform, Sender
+from bot.messages import InboundEvent, Platform, Reply, Sender
 from bot.overview import learner_overview
+from storage.inbox import Arrival, Entry, already_handled
 
 log = logging.getLogger(__name__)
 _bolt_log = logging.getLogger("lessonloop.slack.bolt")
@@ -64,9 +71,13 @@ ENGINE_THREADS = 8
 
 Payload = dict[str, Any]
 Result = TypeVar("Result")
+Learner = tuple[str, str]
+"""(team id, user id)"""
 
 
-def serve(engine: Engine, *, http: bool, port: int, listen: str) -> int:
+def serve(
+    engine: Engine, *, http: bool, port: int, listen: str, inbox_lease_s: float = DEFAULT_LEASE_S
+) -> int:
     """`lessonloop run slack`: serve until SIGINT or SIGTERM, then finish the work in hand."""
     try:
         settings = slack_settings(os.environ, http=http)
@@ -74,16 +85,18 @@ def serve(engine: Engine, *, http: bool, port: int, listen: str) -> int:
         print(f"lessonloop: {error}", file=sys.stderr)
         return 2
     keep_tokens_out_of_logs()
-    asyncio.run(_serve(engine, settings, http=http, port=port, listen=listen))
+    asyncio.run(_serve(engine, settings, http=http, port=port, listen=listen, inbox_lease_s=inbox_lease_s))
     return 0
 
 
-async def _serve(engine: Engine, settings: SlackSettings, *, http: bool, port: int, listen: str) -> None:
+async def _serve(
+    engine: Engine, settings: SlackSettings, *, http: bool, port: int, listen: str, inbox_lease_s: float
+) -> None:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
-    async with slack_bot(engine, settings) as bot:
+    async with slack_bot(engine, settings, inbox_lease_s=inbox_lease_s) as bot:
         if http:
             bound = await bot.listen(listen, port)
             print(f"lessonloop: Slack requests at http://{listen}:{bound}{EVENTS_PATH}", flush=True)
@@ -99,11 +112,14 @@ def retry_handlers() -> list[AsyncRetryHandler]:
 
 
 @asynccontextmanager
-async def slack_bot(engine: Engine, settings: SlackSettings) -> AsyncIterator[SlackBot]:
-    """A bot ready to `listen` or `connect`; on exit it stops taking requests and finishes
-    the work already acknowledged."""
+async def slack_bot(
+    engine: Engine, settings: SlackSettings, *, inbox_lease_s: float = DEFAULT_LEASE_S
+) -> AsyncIterator[SlackBot]:
+    """A bot ready to `listen` or `connect`, working off what the inbox holds for it; on
+    exit it stops taking requests and finishes the work already acknowledged."""
     async with aiohttp.ClientSession() as session:
-        bot = SlackBot(engine, settings, session)
+        bot = SlackBot(engine, settings, session, inbox_lease_s=inbox_lease_s)
+        bot.inbox.start()
         dispatching = asyncio.create_task(bot.dispatcher.run())
         try:
             yield bot
@@ -114,7 +130,14 @@ async def slack_bot(engine: Engine, settings: SlackSettings) -> AsyncIterator[Sl
 
 
 class SlackBot:
-    def __init__(self, engine: Engine, settings: SlackSettings, session: aiohttp.ClientSession) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: SlackSettings,
+        session: aiohttp.ClientSession,
+        *,
+        inbox_lease_s: float = DEFAULT_LEASE_S,
+    ) -> None:
         self.engine = engine
         self.settings = settings
         client_options: Payload = {"base_url": settings.api_url} if settings.api_url else {}
@@ -125,7 +148,7 @@ class SlackBot:
             name="lessonloop",
             client=self.client,
             signing_secret=settings.signing_secret,
-            process_before_response=True,  # our listeners ack and return; the work is queued
+            process_before_response=True,  # our listeners store, ack and return; the work follows
             oauth_settings=oauth_settings(settings, engine.database.engine)
             if settings.multi_workspace
             else None,
@@ -137,13 +160,22 @@ class SlackBot:
         self._engine_threads = ThreadPoolExecutor(workers, thread_name_prefix="lessonloop-engine")
         self.people = People()
         self.delivery = Delivery(session, retry_handlers())
-        self._queue = LearnerQueue()
+        self._clients = Clients(self.client, self._find_token if settings.multi_workspace else None)
+        self.inbox = InboxWorker(
+            engine.database,
+            Platform.SLACK.value,
+            self._work,
+            threads=self._engine_threads,
+            lease_s=inbox_lease_s,
+            tidy=forget_old,
+        )
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
-        # Before the learners' `message` listener: the support channel's thread replies.
-        self.dispatcher = slack_support.dispatcher(
-            self.app, self.client, engine, people=self.people, submit=self._queue.submit
-        )
+        self.support = slack_support.support_desk(self.client, engine, self.people)
+        if self.support is not None:
+            # Before the learners' `message` listener: the support channel's thread replies.
+            self.support.listen(self.app, self._store_support)
+        self.dispatcher = slack_support.dispatcher(self.app, self.client, engine, self.support)
         self.app.event("message")(self._on_message)
         self.app.event("app_home_opened")(self._on_home_opened)
         self.app.action(re.compile(r"^choice-\d+$"))(self._on_press)
@@ -168,70 +200,137 @@ class SlackBot:
 
     async def drained(self) -> None:
         """Return once every acknowledged request's work is done."""
-        await self._queue.drained()
+        await self.inbox.drained()
 
     async def close(self) -> None:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
         if self._runner is not None:
             await self._runner.cleanup()
-        await self.drained()
+        await self.inbox.close()
         self._engine_threads.shutdown()
 
-    # --- listeners: acknowledge, convert, queue ----------------------------------------
+    async def _find_token(self, team: str) -> str | None:
+        store = self.app.installation_store
+        bot = await store.async_find_bot(enterprise_id=None, team_id=team) if store is not None else None
+        return bot.bot_token if bot is not None else None
+
+    # --- listeners: store, then acknowledge ---------------------------------------------
 
     async def _on_message(self, ack: AsyncAck, body: Payload, client: AsyncWebClient) -> None:
-        await ack()
         incoming = slack_events.from_message(body)
         if incoming is not None:
-            self._queue.submit(incoming.learner, partial(self._handle, incoming, client))
+            await self._store(MESSAGE, incoming, body, client)
+        await ack()
 
     async def _on_home_opened(self, ack: AsyncAck, body: Payload, client: AsyncWebClient) -> None:
-        await ack()
-        event = body["event"]
-        learner = (slack_events.team_of(body), event["user"])
-        if event.get("tab") == "home":
-            self._queue.submit(learner, partial(self._publish_home, learner, client))
-        elif event.get("tab") == "messages":
+        tab = body["event"].get("tab")
+        if tab in ("home", "messages"):
             incoming = slack_events.from_first_visit(body)
-            self._queue.submit(learner, partial(self._greet_newcomer, incoming, client))
+            await self._store(HOME_TAB if tab == "home" else FIRST_VISIT, incoming, body, client)
+        await ack()
 
     async def _on_press(self, ack: AsyncAck, body: Payload, client: AsyncWebClient) -> None:
-        await ack()
         incoming = slack_events.from_press(body)
         if incoming is not None:
-            self._queue.submit(incoming.learner, partial(self._handle, incoming, client))
+            await self._store(PRESS, incoming, body, client)
+        await ack()
 
     async def _on_link(self, ack: AsyncAck) -> None:
         await ack()  # Slack reports link buttons too; the browser does the rest
 
     async def _on_home_press(self, ack: AsyncAck, body: Payload, client: AsyncWebClient) -> None:
+        await self._store(HOME_PRESS, slack_events.from_home_press(body), body, client)
         await ack()
-        incoming = slack_events.from_home_press(body)
-        self._queue.submit(incoming.learner, partial(self._handle, incoming, client))
 
     async def _on_command(self, ack: AsyncAck, body: Payload, client: AsyncWebClient) -> None:
+        await self._store(COMMAND, slack_events.from_command(body), body, client)
         await ack()
-        incoming = slack_events.from_command(body)
-        self._queue.submit(incoming.learner, partial(self._handle, incoming, client))
 
-    # --- the work after the ack ----------------------------------------------------------
+    async def _store(self, kind: str, incoming: Incoming, body: Payload, client: AsyncWebClient) -> None:
+        """Commit the request to the inbox; only then may the listener acknowledge it."""
+        self._clients.remember(incoming.team, client)
+        await self._store_support(kind, incoming.learner, incoming.event_id, body)
 
-    async def _handle(self, incoming: Incoming, client: AsyncWebClient) -> None:
+    async def _store_support(self, kind: str, person: Learner, event_id: str, body: Payload) -> None:
+        """Commit a request of `person` (a learner, or a support agent) to the inbox."""
+        team, user = person
+        arrival = Arrival(
+            platform=Platform.SLACK.value,
+            event_id=event_id,
+            learner_key=f"{team}:{user}",
+            kind=kind,
+            payload=json.dumps(body),
+            received_at=datetime.now(UTC),
+        )
+        await self.inbox.receive(arrival)
+
+    # --- the work after the ack: one inbox entry ---------------------------------------
+
+    async def _work(self, entry: Entry) -> Finish | None:
+        body = json.loads(entry.payload)
+        if entry.kind in slack_support.KINDS:
+            if self.support is not None:
+                await self.support.work(entry.kind, body)
+            return None
+        incoming = _READERS[entry.kind](body)
+        if incoming is None:
+            return None
+        client = await self._clients.client(incoming.team)
+        if entry.kind == HOME_TAB:
+            await self._publish_home(incoming.learner, client)
+            return None
+        if entry.kind == FIRST_VISIT:
+            return await self._greet_newcomer(incoming, client, entry.attempts)
+        return await self._handle(incoming, client, entry.attempts)
+
+    async def _handle(self, incoming: Incoming, client: AsyncWebClient, attempts: int) -> Finish:
+        """The engine's replies shown in Slack. Taken over from a process that died after
+        the engine committed, the learner gets where they are shown again instead."""
         profile = await self.people.profile(client, incoming.team, incoming.user)
         channel = incoming.channel or await self.people.direct_channel(client, incoming.team, incoming.user)
         event = slack_events.inbound(incoming, profile, channel, datetime.now(UTC))
-        replies = await self._on_database(partial(self.engine.handle, event))
-        await self.delivery.send(client, incoming, channel, replies)
+        replies, on_screen = await self._on_database(partial(self._replies, incoming, event, attempts))
+        changes = await self.delivery.send(client, incoming, channel, replies, on_screen)
+        return partial(
+            save_shown, team=incoming.team, user=incoming.user, changes=changes, now=event.received_at
+        )
 
-    async def _greet_newcomer(self, incoming: Incoming, client: AsyncWebClient) -> None:
+    def _replies(
+        self, incoming: Incoming, event: InboundEvent, attempts: int
+    ) -> tuple[tuple[Reply, ...], dict[str, Shown]]:
+        if attempts > 1 and self._handled(event.event_id):
+            log.info(
+                "event %s was handled before its process died: showing where the learner is", event.event_id
+            )
+            event = replace(
+                event, event_id=f"{event.event_id}:resume", text="resume", choices=(), start_payload=None
+            )
+            incoming = replace(incoming, pressed=None)
+        replies = self.engine.handle(event)
+        wanted = prompts_to_find(incoming, replies)
+        if not wanted:
+            return replies, {}
+        with self.engine.database.transaction() as session:
+            return replies, find_shown(session, incoming.team, incoming.user, wanted)
+
+    def _handled(self, event_id: str) -> bool:
+        with self.engine.database.transaction() as session:
+            return already_handled(session, Platform.SLACK.value, event_id)
+
+    async def _greet_newcomer(
+        self, incoming: Incoming, client: AsyncWebClient, attempts: int
+    ) -> Finish | None:
         """The first look at the app's DM gets the welcome; later looks get nothing."""
         sender = Sender(Platform.SLACK, incoming.user, workspace=incoming.team)
         overview = await self._on_database(
             partial(learner_overview, self.engine.content, self.engine.database, sender)
         )
-        if not overview.known:
-            await self._handle(incoming, client)
+        if not overview.known or (
+            attempts > 1 and await self._on_database(partial(self._handled, incoming.event_id))
+        ):
+            return await self._handle(incoming, client, attempts)
+        return None
 
     async def _publish_home(self, learner: Learner, client: AsyncWebClient) -> None:
         team, user = learner
@@ -245,3 +344,21 @@ class SlackBot:
     async def _on_database(self, work: Callable[[], Result]) -> Result:
         """Blocking database work, on the engine's threads so the event loop keeps answering."""
         return await asyncio.get_running_loop().run_in_executor(self._engine_threads, work)
+
+
+MESSAGE, HOME_TAB, FIRST_VISIT, PRESS, HOME_PRESS, COMMAND = (
+    "message",
+    "home_tab",
+    "first_visit",
+    "press",
+    "home_press",
+    "command",
+)
+_READERS: dict[str, Callable[[Payload], Incoming | None]] = {
+    MESSAGE: slack_events.from_message,
+    HOME_TAB: slack_events.from_first_visit,
+    FIRST_VISIT: slack_events.from_first_visit,
+    PRESS: slack_events.from_press,
+    HOME_PRESS: slack_events.from_home_press,
+    COMMAND: slack_events.from_command,
+}

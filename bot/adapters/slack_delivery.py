@@ -3,17 +3,16 @@ message whose button they pressed rewritten.
 
 Answers to `/learn`, and to presses on those answers, go back through the request's
 `response_url`, so only the learner sees them, in whatever channel they typed. Everything
-else goes to the learner's DM with the app. The last prompts posted per learner are
-remembered in this process, so a button answered by typing its label can still lose its
-buttons; with several processes a miss only leaves the buttons up, and pressing them then
-gets the engine's "expired" answer.
+else goes to the learner's DM with the app. `send` is given the messages on screen whose
+prompts the replies name (`slack_prompts` keeps them in the database, so a button
+answered by typing loses its buttons in any process) and returns what changed on screen,
+for the caller to save with the inbox entry's completion.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 import aiohttp
@@ -24,40 +23,45 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack_blocks import SlackMessage
 from bot.adapters.slack_events import Incoming
+from bot.adapters.slack_prompts import PromptChanges
 from bot.adapters.slack_updates import Post, Shown, Update, plan, prompt_block
 from bot.messages import Reply
 
 log = logging.getLogger(__name__)
-
-REMEMBERED_PROMPTS = 20_000
 
 
 class Delivery:
     def __init__(self, session: aiohttp.ClientSession, retry_handlers: list[AsyncRetryHandler]) -> None:
         self._session = session
         self._retry_handlers = retry_handlers
-        self._shown: OrderedDict[tuple[str, str, str], Shown] = OrderedDict()
 
     async def send(
-        self, client: AsyncWebClient, incoming: Incoming, channel: str, replies: Sequence[Reply]
-    ) -> None:
-        """Show `replies` to the learner of `incoming`; `channel` is where new messages go."""
+        self,
+        client: AsyncWebClient,
+        incoming: Incoming,
+        channel: str,
+        replies: Sequence[Reply],
+        on_screen: Mapping[str, Shown],
+    ) -> PromptChanges:
+        """Show `replies` to the learner of `incoming`; `channel` is where new messages go,
+        `on_screen` the messages with buttons the replies may rewrite, by prompt id."""
         pressed = incoming.pressed
+        changes: dict[str, Shown | None] = {}
 
         def find(prompt_id: str) -> Shown | None:
-            remembered = self._shown.get((incoming.team, incoming.user, prompt_id))
+            remembered = on_screen.get(prompt_id)
             if pressed is None or pressed.prompt_id != prompt_id:
                 return remembered
             if pressed.response_url is not None and remembered is not None:
                 return replace(pressed, blocks=remembered.blocks)  # what the ephemeral message showed
             return pressed
 
-        for step in plan(replies, find):
+        for step in plan(replies, find, pressed.prompt_id if pressed is not None else None):
             try:
                 if isinstance(step, Update):
-                    await self._update(client, incoming, step)
+                    await self._update(client, step, changes)
                 else:
-                    await self._post(client, incoming, channel, step)
+                    await self._post(client, incoming, channel, step, changes)
             except SlackApiError as error:
                 method = "chat.update" if isinstance(step, Update) else "chat.postMessage"
                 log.warning(
@@ -67,8 +71,16 @@ class Delivery:
                     incoming.team,
                     error.response.get("error"),
                 )
+        return changes
 
-    async def _post(self, client: AsyncWebClient, incoming: Incoming, channel: str, step: Post) -> None:
+    async def _post(
+        self,
+        client: AsyncWebClient,
+        incoming: Incoming,
+        channel: str,
+        step: Post,
+        changes: dict[str, Shown | None],
+    ) -> None:
         message = step.message
         ts = ""
         if incoming.response_url is not None:
@@ -80,10 +92,11 @@ class Delivery:
             ts = str(response["ts"])
         if message.prompt_id:
             kind = _kind(message)
-            shown = Shown(channel, ts, message.blocks, message.prompt_id, kind, incoming.response_url)
-            self._remember(incoming, shown)
+            changes[message.prompt_id] = Shown(
+                channel, ts, message.blocks, message.prompt_id, kind, incoming.response_url
+            )
 
-    async def _update(self, client: AsyncWebClient, incoming: Incoming, step: Update) -> None:
+    async def _update(self, client: AsyncWebClient, step: Update, changes: dict[str, Shown | None]) -> None:
         shown, message = step.shown, step.message
         if shown.response_url is not None:
             await self._respond(shown.response_url, message, replace_original=True)
@@ -91,9 +104,9 @@ class Delivery:
             await client.chat_update(
                 channel=shown.channel, ts=shown.ts, text=message.text, blocks=list(message.blocks)
             )
-        self._shown.pop((incoming.team, incoming.user, shown.prompt_id), None)
+        changes[shown.prompt_id] = None
         if message.prompt_id:
-            self._remember(incoming, replace(shown, blocks=message.blocks))
+            changes[message.prompt_id] = replace(shown, blocks=message.blocks, prompt_id=message.prompt_id)
 
     async def _respond(self, url: str, message: SlackMessage, *, replace_original: bool) -> None:
         webhook = AsyncWebhookClient(url, session=self._session, retry_handlers=list(self._retry_handlers))
@@ -105,13 +118,6 @@ class Delivery:
         )
         if response.status_code != 200:
             log.warning("an ephemeral answer was refused: %s %s", response.status_code, response.body)
-
-    def _remember(self, incoming: Incoming, shown: Shown) -> None:
-        key = (incoming.team, incoming.user, shown.prompt_id)
-        self._shown[key] = shown
-        self._shown.move_to_end(key)
-        while len(self._shown) > REMEMBERED_PROMPTS:
-            self._shown.popitem(last=False)
 
 
 def _kind(message: SlackMessage) -> str:

@@ -7,7 +7,8 @@ thread: every reply there that is not from a bot reaches the learner through the
 whichever platform they asked. "Mark resolved" records who resolved it, rewrites the
 message to say so, and tells the learner. The app needs `channels:history` (a private
 channel: `groups:history`) and the `message.channels` (`message.groups`) event to see
-replies; README's manifest has them.
+replies; README's manifest has them. Thread replies and presses are stored in the inbox
+before they are acknowledged, like the learners' own requests, so a crash loses no reply.
 """
 
 from __future__ import annotations
@@ -43,9 +44,13 @@ SECTION_LIMIT = 2900
 QUESTION_LIMIT = 500
 """Escaping may make a character five (`&amp;`): 500 stay under the section limit."""
 
+REPLY, RESOLVE = "support_reply", "support_resolve"
+KINDS = frozenset({REPLY, RESOLVE})
+"""The inbox kinds of support's requests: `SlackSupport.work` does them."""
+
 Payload = dict[str, Any]
-Work = Callable[[], Awaitable[None]]
-Submit = Callable[[tuple[str, str], Work], None]
+Store = Callable[[str, tuple[str, str], str, Payload], Awaitable[None]]
+"""Commits a request to the inbox: its kind, who sent it (team, user), its event id, the body."""
 
 
 def handoff_blocks(case: HandoffCase, resolved_by: str | None = None) -> list[Payload]:
@@ -145,9 +150,9 @@ class SlackSupport:
         )
         return Posted(str(response["channel"]), str(response["ts"]))
 
-    def listen(self, app: AsyncApp, submit: Submit) -> None:
-        """Take "Mark resolved" presses and thread replies; register before the learners'
-        own `message` listener (Bolt runs the first listener that matches)."""
+    def listen(self, app: AsyncApp, store: Store) -> None:
+        """Store "Mark resolved" presses and thread replies, then acknowledge them; register
+        before the learners' own `message` listener (Bolt runs the first listener that matches)."""
 
         async def is_support_reply(body: Payload) -> bool:
             event = body.get("event") or {}
@@ -161,25 +166,30 @@ class SlackSupport:
             )
 
         async def on_reply(ack: AsyncAck, body: Payload) -> None:
+            await store(REPLY, (team_of(body), body["event"]["user"]), body["event_id"], body)
             await ack()
-            event = body["event"]
-            agent = (team_of(body), event["user"])
-            submit(
-                agent,
-                partial(self._relay, agent, event["thread_ts"], event.get("text", ""), body["event_id"]),
-            )
 
         async def on_resolve(ack: AsyncAck, body: Payload) -> None:
-            await ack()
             action = body["actions"][0]
-            agent = (team_of(body), body["user"]["id"])
-            container = body.get("container") or {}
-            where = (container.get("channel_id", ""), container.get("message_ts", ""))
             if action.get("value", "").isdigit():
-                submit(agent, partial(self._resolve, agent, int(action["value"]), where))
+                agent = (team_of(body), body["user"]["id"])
+                await store(RESOLVE, agent, f"resolve:{action.get('action_ts', '')}:{agent[1]}", body)
+            await ack()
 
         app.event("message", matchers=[is_support_reply])(on_reply)
         app.action(RESOLVE_ACTION)(on_resolve)
+
+    async def work(self, kind: str, body: Payload) -> None:
+        """A stored thread reply (relayed to the learner) or "Mark resolved" press."""
+        if kind == REPLY:
+            event = body["event"]
+            agent = (team_of(body), event["user"])
+            await self._relay(agent, event["thread_ts"], event.get("text", ""), body["event_id"])
+            return
+        action = body["actions"][0]
+        container = body.get("container") or {}
+        where = (container.get("channel_id", ""), container.get("message_ts", ""))
+        await self._resolve((team_of(body), body["user"]["id"]), int(action["value"]), where)
 
     async def _relay(self, agent: tuple[str, str], thread_ts: str, text: str, event_id: str) -> None:
         handoff_id = await asyncio.to_thread(self._find, thread_ts)
@@ -228,28 +238,25 @@ class SlackLearners:
         await client.chat_postMessage(channel=message.conversation_id, text=escape(message.text))
 
 
-def dispatcher(
-    app: AsyncApp,
-    client: AsyncWebClient,
-    engine: Engine,
-    *,
-    people: People,
-    submit: Submit,
-) -> Dispatcher:
-    """What a Slack process sends: hand-offs to the support channel and the webhook (when
-    configured), and the outbox's messages to Slack learners. Registers the support
-    channel's listeners on `app`."""
-    support = engine.support
-    destinations: list[SupportDestination] = []
-    if support.slack_channel and not client.token:
+def support_desk(client: AsyncWebClient, engine: Engine, people: People) -> SlackSupport | None:
+    """The support channel, when one is configured and the bot token can reach it."""
+    channel = engine.support.slack_channel
+    if channel and not client.token:
         log.warning(
             "support_slack_channel needs SLACK_BOT_TOKEN (one workspace); its hand-offs stay queued "
             "(use the webhook or a Telegram group with many workspaces)"
         )
-    elif support.slack_channel:
-        desk = SlackSupport(client, support.slack_channel, engine.database, people)
-        desk.listen(app, submit)
-        destinations.append(desk)
+        return None
+    return SlackSupport(client, channel, engine.database, people) if channel else None
+
+
+def dispatcher(
+    app: AsyncApp, client: AsyncWebClient, engine: Engine, desk: SlackSupport | None
+) -> Dispatcher:
+    """What a Slack process sends: hand-offs to the support channel `desk` and the webhook
+    (when configured), and the outbox's messages to Slack learners."""
+    support = engine.support
+    destinations: list[SupportDestination] = [desk] if desk is not None else []
     if support.webhook_url:
         destinations.append(WebhookDestination(support.webhook_url, support.webhook_secret))
 

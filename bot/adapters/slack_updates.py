@@ -62,8 +62,14 @@ def prompt_block(block_id: str) -> tuple[str, str, str] | None:
     return parts[0], parts[1], parts[2]
 
 
-def plan(replies: Sequence[Reply], find: Callable[[str], Shown | None]) -> list[Step]:
-    """The posts and updates that show `replies`; `find` names the message of a prompt id."""
+def plan(
+    replies: Sequence[Reply], find: Callable[[str], Shown | None], pressed_prompt_id: str | None = None
+) -> list[Step]:
+    """The posts and updates that show `replies`; `find` names the message of a prompt id.
+
+    A quiz question is redrawn in place only when the press was on it (a tick on a
+    multiple-answer question); shown again after a stray message or `resume`, it is posted
+    anew, below, where the learner is looking."""
     steps: list[Step] = []
     pending: list[Reply] = []
 
@@ -88,7 +94,12 @@ def plan(replies: Sequence[Reply], find: Callable[[str], Shown | None]) -> list[
             plain = accepted(shown.blocks, reply.prompt_id, reply.label)
             if plain is not None:
                 change(shown, plain)
-        elif isinstance(reply, QuizQuestionReply) and shown is not None and shown.kind == "quiz":
+        elif (
+            isinstance(reply, QuizQuestionReply)
+            and shown is not None
+            and shown.kind == "quiz"
+            and reply.prompt_id == pressed_prompt_id
+        ):
             rendered = [block for unit in reply_units(reply) for block in unit]
             replaced = _replace_prompt(shown.blocks, reply.prompt_id, rendered)
             if fits(replaced):

@@ -128,7 +128,10 @@ def test_a_whole_course_is_taken_and_recorded(chat: Chat, database: Database) ->
     assert chat.press("3")[-1] == ChoicePrompt(
         "What should we fix?\nType your answer below.", (Choice("10.0", "Skip"),), "10"
     )
-    chat.say("More dark mode")
+    assert chat.say("More dark mode") == (
+        ChoiceAccepted("10", "More dark mode"),  # the Skip button goes, as after a press
+        ChoicePrompt("Anything else?\nType your answer below.", (Choice("11.0", "Skip"),), "11"),
+    )
     assert chat.press("Skip") == (
         ChoiceAccepted("11", "Skip"),
         TextReply("Thanks Ann!"),
@@ -383,3 +386,20 @@ def test_an_internal_error_gets_an_apology_not_a_trace(
     assert chat.say("how do I export?") == (TextReply(phrase("apology", "en")),)
     assert "index is corrupt" in caplog.text
     assert chat.say("help") == (TextReply(phrase("help", "en")),)
+
+
+def test_a_long_typed_answer_replaces_the_skip_button_shortened(chat: Chat, database: Database) -> None:
+    for step in ("start", "Basics", "Blue", "Apollo", "Next lesson", "Red", "Two", "Three"):
+        if step in ("start", "Apollo"):
+            chat.say(step)
+        else:
+            chat.press(step)
+    for step in ("Submit answer", "False", "Retry missed"):
+        chat.press(step)
+    chat.say("1, 3")
+    chat.press("3")
+    answer = "Dark mode, please, and a calendar view that shows every project's deadlines at once."
+    assert chat.say(answer)[0] == ChoiceAccepted("10", answer[:74] + "…")
+    with database.transaction() as session:
+        comment = session.scalars(select(SurveyAnswer.comment).where(SurveyAnswer.comment.is_not(None))).one()
+    assert comment == answer  # stored whole; only the label on screen is cut

@@ -5,7 +5,8 @@ It records every call, keeps each conversation as a Slack client would show it (
 replaced by `chat.update`, ephemeral answers per learner), and refuses any message or view
 that breaks Block Kit's limits, remembering the violation so a test fails even when the
 adapter only logs the refusal. A method can be told to answer 429 with `Retry-After`, or
-to answer slowly.
+to answer slowly (a call whose caller is gone by the time it would answer does nothing,
+so a process killed while its call stalls has not replied).
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from aiohttp import web
 from tests.slack.block_kit import message_problems, view_problems
 from tests.slack.fake_records import APP_ID, BOT_ID, BOT_USER, Call, Json, Message, Person, Responder
 from tests.slack.fake_socket import SocketModeServer
+
+STOP_WAIT_S = 1.0
+"""How long `stop` waits for calls still in progress."""
 
 
 @dataclass
@@ -53,7 +57,9 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{key}", self._respond)
         app.router.add_get("/link", self.socket.handle)
-        self._runner = web.AppRunner(app, access_log=None)
+        # A call stalled by `delay` whose caller was killed is abandoned at `stop`, rather
+        # than waited for (aiohttp waits 60 s by default).
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=STOP_WAIT_S)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
@@ -109,6 +115,9 @@ class FakeSlack:
         call = Call(method, self.tokens.get(token or ""), args, time.monotonic())
         self.calls.append(call)
         await asyncio.sleep(self._delays.get(method, 0))
+        if request.transport is None or request.transport.is_closing():
+            call.status = 499  # the caller went away (killed) while the call was stalled
+            return web.Response(status=499)
         if self._limited[method]:
             call.status = 429
             retry_after = str(self._limited[method].pop(0))

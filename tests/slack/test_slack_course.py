@@ -86,12 +86,19 @@ def check_calls(learner: SlackLearner) -> None:
     assert len(fake.made("users.info")) == 1  # remembered after the first event
     assert fake.made("conversations.open") == []  # every event came from the DM itself
     assert {call.team for call in fake.calls if call.method != "apps.connections.open"} == {TEAM}
-    # Every press rewrote the pressed message (the quiz's two ticks re-drew its buttons).
-    assert len(fake.made("chat.update")) == PRESSES
+    # Every press rewrote the pressed message (the quiz's two ticks re-drew its buttons), and
+    # so did each survey answer typed instead of pressing its "Skip".
+    typed_over_skip = [m.text for m in dm if "Type your answer below." in m.text]
+    assert typed_over_skip == [
+        "Great to hear! What do you like most?\nType your answer below.\n✓ *The Workload view*",
+        "Anything else you'd like to tell the Tasklane team? (optional)\nType your answer below.\n"
+        "✓ *Keep it up*",
+    ]
+    assert len(fake.made("chat.update")) == PRESSES + len(typed_over_skip)
     pressed_buttons = {"Next lesson", "9", "👍 Helped", "Submit answer", "Getting started with Tasklane"}
     assert pressed_buttons.isdisjoint(learner.buttons())
-    # Only the survey's "Skip" (answered by typing) and the link button are left.
-    assert sorted(set(learner.buttons())) == ["Open Tasklane", "Skip"]
+    # Only the link button is left.
+    assert sorted(set(learner.buttons())) == ["Open Tasklane"]
     nps = next(m for m in dm if "How likely are you to recommend" in m.text)
     assert "✓ *9*" in str(nps.blocks)
     quiz_two = next(m for m in dm if "Which of these are ways to bring teammates" in m.text)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from bot.adapters.slack_settings import SlackConfigError, slack_settings
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, TEAM, sign
 from tests.slack.payloads import event_body
+from tests.slack.process import environment
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = (BOT_TOKEN, APP_TOKEN, SIGNING_SECRET)
@@ -31,17 +31,6 @@ HELP = {
     "text": "help",
     "ts": "1.0",
 }
-
-
-def environment(database_url: str, **slack: str) -> dict[str, str]:
-    kept = {name: value for name, value in os.environ.items() if not name.startswith("SLACK_")}
-    return {
-        **kept,
-        "LESSONLOOP_DATABASE_URL": database_url,
-        "LESSONLOOP_CONTENT_DIR": str(ROOT / "content"),
-        "LESSONLOOP_LOG_LEVEL": "DEBUG",
-        **slack,
-    }
 
 
 async def run_until_answered(arguments: list[str], env: dict[str, str], fake: FakeSlack, http: bool) -> str:

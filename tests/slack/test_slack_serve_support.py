@@ -19,7 +19,7 @@ from tests.helpdesk import SECRET, FakeHelpdesk
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, TEAM, sign
 from tests.slack.payloads import direct_message, event_body
-from tests.slack.test_slack_serve import environment
+from tests.slack.process import environment
 
 
 async def eventually(condition: Callable[[], bool], timeout: float = 30) -> None:

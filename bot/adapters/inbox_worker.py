@@ -1,0 +1,204 @@
+"""Working off a platform's inbox in this process: store, acknowledge, then do the work.
+
+`receive` stores a request (`storage.inbox`) and returns once it is committed; only then
+may the adapter acknowledge it. Each learner then gets a lane, one task that takes their
+entries oldest first, runs the adapter's `work` on each, and marks it done together with
+whatever the work asks to save (`Finish`) in the transaction that takes the next entry.
+Learners proceed side by side; one learner's entries never overlap, here or across
+processes. A background task renews this process's claims while it lives and, at start
+and every third of a lease, takes over entries whose process died (never claimed, or
+claimed longer ago than the lease). Written for Slack; nothing in it is Slack's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
+from storage import inbox
+from storage.db import Database
+from storage.inbox import Arrival, Entry
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LEASE_S = 30.0
+KEEP_DONE = timedelta(days=1)
+
+Finish = Callable[[Session], None]
+"""Saved in the transaction that marks an entry done (e.g. the messages it posted)."""
+Work = Callable[[Entry], Awaitable[Finish | None]]
+Result = TypeVar("Result")
+
+
+@dataclass
+class _Lane:
+    handed: deque[Entry] = field(default_factory=deque)
+    """Entries `receive` claimed for this learner while the lane was still running."""
+    pokes: int = 0
+    """Bumped by `receive` for each entry it stored but left to the lane."""
+    task: asyncio.Task[None] | None = None
+
+
+class InboxWorker:
+    def __init__(
+        self,
+        database: Database,
+        platform: str,
+        work: Work,
+        *,
+        threads: ThreadPoolExecutor,
+        lease_s: float = DEFAULT_LEASE_S,
+        tidy: Callable[[Session, datetime], object] | None = None,
+    ) -> None:
+        """`work` does an entry's work and says what to save when it is marked done;
+        `tidy` deletes the adapter's old rows, in the periodic transaction."""
+        self.database = database
+        self.platform = platform
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.lease = timedelta(seconds=lease_s)
+        self._work = work
+        self._tidy = tidy
+        self._threads = threads
+        # Storing is what the acknowledgement waits for: it must not queue behind engine work.
+        self._store_threads = ThreadPoolExecutor(1, thread_name_prefix=f"{platform}-inbox")
+        self._lanes: dict[str, _Lane] = {}
+        self._keeper: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Begin renewing claims and taking over what dead processes left (now, then
+        every third of a lease)."""
+        self._keeper = asyncio.create_task(self._keep())
+
+    async def receive(self, arrival: Arrival) -> bool:
+        """Store `arrival` (committed when this returns) and see that it gets worked on;
+        False for a duplicate, which is dropped."""
+        stored, taken = await self._on(self._store_threads, self._store_and_take, arrival)
+        if stored:
+            lane = self._lanes.get(arrival.learner_key)
+            if lane is None:
+                if taken is not None:
+                    self._open_lane(arrival.learner_key, taken)
+            elif taken is not None:
+                lane.handed.append(taken)
+            else:
+                lane.pokes += 1
+        return stored
+
+    async def drained(self) -> None:
+        """Return once no lane of this process has work left."""
+        while self._lanes:
+            await asyncio.wait([lane.task for lane in self._lanes.values() if lane.task is not None])
+
+    async def close(self) -> None:
+        """Finish the work in hand; what is left waiting goes to the next process."""
+        if self._keeper is not None:
+            self._keeper.cancel()
+            await asyncio.gather(self._keeper, return_exceptions=True)
+        await self.drained()
+        self._store_threads.shutdown()
+
+    # --- the lanes ---------------------------------------------------------------------
+
+    def _open_lane(self, learner_key: str, first: Entry | None, *, retake_own: bool = False) -> None:
+        lane = _Lane()
+        self._lanes[learner_key] = lane
+        lane.task = asyncio.create_task(self._run_lane(learner_key, lane, first, retake_own))
+
+    async def _run_lane(self, learner_key: str, lane: _Lane, entry: Entry | None, retake_own: bool) -> None:
+        """`retake_own`: this process's claims on the learner's entries have no lane working
+        on them any more (one failed), so the first take may take them again."""
+        finished: tuple[Entry, Finish | None] | None = None
+        try:
+            while True:
+                if entry is None:
+                    seen = lane.pokes
+                    entry = await self._on(
+                        self._threads, self._finish_and_take, learner_key, finished, retake_own
+                    )
+                    finished, retake_own = None, False
+                    if entry is None and lane.handed:
+                        entry = lane.handed.popleft()
+                    if entry is None:
+                        if lane.pokes == seen:
+                            return
+                        continue
+                finished = (entry, await self._attempt(entry))
+                entry = None
+        except Exception:
+            # The database is unreachable: the claims lapse and the entries are taken over.
+            log.exception("the %s inbox of a learner stopped; its entries wait for a retry", self.platform)
+        finally:
+            del self._lanes[learner_key]
+
+    async def _attempt(self, entry: Entry) -> Finish | None:
+        try:
+            return await self._work(entry)
+        except Exception:
+            log.exception("%s event %s could not be answered", self.platform, entry.event_id)
+            return None
+
+    def _store_and_take(self, arrival: Arrival) -> tuple[bool, Entry | None]:
+        with self.database.transaction() as session:
+            return inbox.store_and_take(
+                session, arrival, worker=self.worker, now=datetime.now(UTC), lease=self.lease
+            )
+
+    def _finish_and_take(
+        self, learner_key: str, finished: tuple[Entry, Finish | None] | None, retake_own: bool
+    ) -> Entry | None:
+        with self.database.transaction() as session:
+            now = datetime.now(UTC)
+            if finished is not None:
+                entry, finish = finished
+                if finish is not None:
+                    finish(session)
+                inbox.finish(session, entry, now)
+            return inbox.take_next(
+                session,
+                self.platform,
+                learner_key,
+                worker=self.worker,
+                now=now,
+                lease=self.lease,
+                retake_own=retake_own,
+            )
+
+    # --- keeping claims alive, taking over the dead's --------------------------------
+
+    async def _keep(self) -> None:
+        interval = self.lease.total_seconds() / 3
+        while True:
+            try:
+                waiting = await self._on(self._store_threads, self._renew_and_find_waiting)
+                for learner_key in waiting:
+                    if learner_key not in self._lanes:
+                        log.info("taking over %s entries of %s", self.platform, learner_key)
+                        self._open_lane(learner_key, None, retake_own=True)
+            except Exception:
+                log.exception("renewing the %s inbox's claims failed; retrying", self.platform)
+            await asyncio.sleep(interval)
+
+    def _renew_and_find_waiting(self) -> list[str]:
+        with self.database.transaction() as session:
+            now = datetime.now(UTC)
+            inbox.renew_claims(session, self.worker, now)
+            inbox.forget_done_before(session, self.platform, now - KEEP_DONE)
+            if self._tidy is not None:
+                self._tidy(session, now)
+            return inbox.learners_waiting(
+                session, self.platform, worker=self.worker, now=now, lease=self.lease
+            )
+
+    async def _on(self, threads: ThreadPoolExecutor, work: Callable[..., Result], *args: object) -> Result:
+        return await asyncio.get_running_loop().run_in_executor(threads, work, *args)

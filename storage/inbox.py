@@ -1,0 +1,280 @@
+"""The inbox: requests stored before they are acknowledged, handed out per learner in order.
+
+A platform that gets its 200 will not resend, so an adapter stores the raw request here in
+one short transaction and only then acknowledges it; a duplicate delivery is dropped by the
+unique (platform, event id) right there. Entries are then worked off one learner at a
+time, oldest first: `take_next` gives a learner's oldest waiting entry to one process,
+unless another process holds it under a live claim. A claim is a lease: its holder renews
+it while alive (`renew_claims`); once it is older than the lease, the holder is presumed
+dead and the next `take_next` takes the entry over, so a restart or another process
+finishes it. Taking and finishing run under a per-learner lock (PostgreSQL advisory
+transaction lock; SQLite's `BEGIN IMMEDIATE` serialises every writer anyway), which is
+what keeps two processes from working one learner's entries out of order.
+
+Nothing here knows a platform: Slack's adapter uses it, and Telegram's could.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Insert, Table, bindparam, delete, func, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import InboxEntry, ProcessedEvent
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+"""An entry taken this often without finishing (each time its process died) is given up."""
+_LOCK_CLASS = 0x4C4C4942  # "LLIB": the advisory-lock namespace of the inbox
+
+_INBOX = cast(Table, InboxEntry.__table__)
+_PROCESSED = cast(Table, ProcessedEvent.__table__)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A request as received, before it is stored."""
+
+    platform: str
+    event_id: str
+    learner_key: str
+    kind: str
+    payload: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A stored request handed to a process to work on."""
+
+    id: int
+    platform: str
+    event_id: str
+    learner_key: str
+    kind: str
+    payload: str
+    received_at: datetime
+    attempts: int
+    """How often it was taken, this time included: above 1, an earlier process died on it."""
+
+
+def store(session: Session, arrival: Arrival) -> bool:
+    """Insert `arrival` unless its (platform, event id) is stored already; True if new."""
+    connection = session.connection()
+    values = {
+        "platform": arrival.platform,
+        "event_id": arrival.event_id,
+        "learner_key": arrival.learner_key,
+        "kind": arrival.kind,
+        "payload": arrival.payload,
+        "received_at": arrival.received_at,
+        "attempts": 0,
+    }
+    return connection.execute(_STORE[connection.dialect.name], values).first() is not None
+
+
+def store_and_take(
+    session: Session, arrival: Arrival, *, worker: str, now: datetime, lease: timedelta
+) -> tuple[bool, Entry | None]:
+    """`store`, then `take_next` for the arrival's learner, in the caller's transaction.
+
+    The common case (nothing older waits for this learner) costs one insert and one
+    lookup: the entry is inserted already claimed by `worker`, and the claim is withdrawn
+    if, under the learner's lock, an older unfinished entry turns up."""
+    connection = session.connection()
+    values = {
+        "platform": arrival.platform,
+        "event_id": arrival.event_id,
+        "learner_key": arrival.learner_key,
+        "kind": arrival.kind,
+        "payload": arrival.payload,
+        "received_at": arrival.received_at,
+        "claimed_by": worker,
+        "claimed_at": now,
+        "attempts": 1,
+    }
+    inserted = connection.execute(_STORE[connection.dialect.name], values).first()
+    if inserted is None:
+        return False, None
+    _lock_learner(session, arrival.platform, arrival.learner_key)
+    older = {"platform": arrival.platform, "learner_key": arrival.learner_key, "entry_id": inserted.id}
+    if connection.execute(_OLDER_WAITING, older).first() is None:
+        return True, Entry(
+            id=inserted.id,
+            platform=arrival.platform,
+            event_id=arrival.event_id,
+            learner_key=arrival.learner_key,
+            kind=arrival.kind,
+            payload=arrival.payload,
+            received_at=arrival.received_at,
+            attempts=1,
+        )
+    connection.execute(_UNCLAIM, {"entry_id": inserted.id})
+    return True, take_next(
+        session, arrival.platform, arrival.learner_key, worker=worker, now=now, lease=lease
+    )
+
+
+def take_next(
+    session: Session,
+    platform: str,
+    learner_key: str,
+    *,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    retake_own: bool = False,
+) -> Entry | None:
+    """Claim the learner's oldest waiting entry for `worker`; None if there is none or a
+    live claim is on it (its holder takes the rest in turn). `retake_own`: `worker`'s own
+    claim counts as lapsed (the work on it was lost, though the process lives)."""
+    _lock_learner(session, platform, learner_key)
+    connection = session.connection()
+    while True:
+        row = connection.execute(_OLDEST_WAITING, {"platform": platform, "learner_key": learner_key}).first()
+        if row is None:
+            return None
+        claimed_at: datetime | None = row.claimed_at
+        live = claimed_at is not None and claimed_at > now - lease
+        if row.claimed_by is not None and live and not (retake_own and row.claimed_by == worker):
+            return None
+        if row.attempts >= MAX_ATTEMPTS:
+            log.error("gave up %s event %s after %d attempts", platform, row.event_id, row.attempts)
+            connection.execute(_MARK_DONE, {"entry_id": row.id, "now": now})
+            continue
+        attempts = row.attempts + 1
+        connection.execute(_CLAIM, {"entry_id": row.id, "worker": worker, "now": now, "attempts": attempts})
+        return Entry(
+            id=row.id,
+            platform=platform,
+            event_id=row.event_id,
+            learner_key=learner_key,
+            kind=row.kind,
+            payload=row.payload,
+            received_at=row.received_at,
+            attempts=attempts,
+        )
+
+
+def finish(session: Session, entry: Entry, now: datetime) -> None:
+    """Mark `entry` done: its work and replies are out. Take the next one in the same
+    transaction (`take_next`), so no other process can slip in between."""
+    _lock_learner(session, entry.platform, entry.learner_key)
+    session.connection().execute(_MARK_DONE, {"entry_id": entry.id, "now": now})
+
+
+def renew_claims(session: Session, worker: str, now: datetime) -> int:
+    """Show that `worker` is alive: its claims on unfinished entries start a new lease."""
+    result = session.execute(
+        update(_INBOX).where(_INBOX.c.claimed_by == worker, _INBOX.c.done_at.is_(None)).values(claimed_at=now)
+    )
+    return int(cast(Any, result).rowcount)
+
+
+def learners_waiting(
+    session: Session, platform: str, *, worker: str, now: datetime, lease: timedelta, limit: int = 100
+) -> list[str]:
+    """Learners with an unfinished entry nobody holds a live claim on: never claimed (its
+    process died before taking it) or claimed longer ago than the lease (its process died
+    while working on it); and those `worker` claimed itself (the caller skips the ones it
+    is working on)."""
+    rows = session.execute(
+        select(_INBOX.c.learner_key)
+        .where(
+            _INBOX.c.platform == platform,
+            _INBOX.c.done_at.is_(None),
+            or_(
+                _INBOX.c.claimed_at.is_(None),
+                _INBOX.c.claimed_at <= now - lease,
+                _INBOX.c.claimed_by == worker,
+            ),
+        )
+        .group_by(_INBOX.c.learner_key)
+        .order_by(func.min(_INBOX.c.id))
+        .limit(limit)
+    )
+    return [row.learner_key for row in rows]
+
+
+def forget_done_before(session: Session, platform: str, cutoff: datetime) -> int:
+    """Delete entries finished before `cutoff` (the event ids stay in `processed_events`)."""
+    result = session.execute(delete(_INBOX).where(_INBOX.c.platform == platform, _INBOX.c.done_at < cutoff))
+    return int(cast(Any, result).rowcount)
+
+
+def already_handled(session: Session, platform: str, event_id: str) -> bool:
+    """Whether the engine committed this event: a process died after that, before replying."""
+    found = session.execute(
+        select(_PROCESSED.c.event_id).where(
+            _PROCESSED.c.platform == platform, _PROCESSED.c.event_id == event_id
+        )
+    ).first()
+    return found is not None
+
+
+def _lock_learner(session: Session, platform: str, learner_key: str) -> None:
+    if session.connection().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:key))"),
+            {"namespace": _LOCK_CLASS, "key": f"{platform}:{learner_key}"},
+        )
+
+
+def _insert_unless_present(dialect: Any) -> Insert:
+    insert: Callable[[Table], Any] = dialect.insert
+    statement: Insert = (
+        insert(_INBOX).on_conflict_do_nothing(index_elements=["platform", "event_id"]).returning(_INBOX.c.id)
+    )
+    return statement
+
+
+_STORE = {"postgresql": _insert_unless_present(postgresql), "sqlite": _insert_unless_present(sqlite)}
+# Built once: these run two or three times per request, and building one costs more than
+# running it on SQLite.
+_OLDEST_WAITING = (
+    select(
+        _INBOX.c.id,
+        _INBOX.c.event_id,
+        _INBOX.c.kind,
+        _INBOX.c.payload,
+        _INBOX.c.received_at,
+        _INBOX.c.claimed_by,
+        _INBOX.c.claimed_at,
+        _INBOX.c.attempts,
+    )
+    .where(
+        _INBOX.c.platform == bindparam("platform"),
+        _INBOX.c.learner_key == bindparam("learner_key"),
+        _INBOX.c.done_at.is_(None),
+    )
+    .order_by(_INBOX.c.id)
+    .limit(1)
+)
+_OLDER_WAITING = (
+    select(_INBOX.c.id)
+    .where(
+        _INBOX.c.platform == bindparam("platform"),
+        _INBOX.c.learner_key == bindparam("learner_key"),
+        _INBOX.c.done_at.is_(None),
+        _INBOX.c.id < bindparam("entry_id"),
+    )
+    .limit(1)
+)
+_UNCLAIM = (
+    update(_INBOX)
+    .where(_INBOX.c.id == bindparam("entry_id"))
+    .values(claimed_by=None, claimed_at=None, attempts=0)
+)
+_MARK_DONE = update(_INBOX).where(_INBOX.c.id == bindparam("entry_id")).values(done_at=bindparam("now"))
+_CLAIM = (
+    update(_INBOX)
+    .where(_INBOX.c.id == bindparam("entry_id"))
+    .values(claimed_by=bindparam("worker"), claimed_at=bindparam("now"), attempts=bindparam("attempts"))
+)
