@@ -244,24 +244,31 @@ def _helpdesk_replies(settings: Settings, engine: Engine, port: int | None, host
 
 
 def _run(settings: Settings, arguments: argparse.Namespace) -> int:
+    if arguments.platform == "telegram":
+        from bot.adapters import telegram
+
+        telegram_settings = telegram.settings_or_exit(webhook=arguments.webhook, url=arguments.url)
+        with (
+            _engine(settings) as engine,
+            _helpdesk_replies(settings, engine, arguments.support_port, arguments.listen),
+        ):
+            return telegram.serve(
+                engine,
+                telegram_settings,
+                webhook=arguments.webhook,
+                port=arguments.port,
+                listen=arguments.listen,
+            )
+    from bot.adapters import slack
+
+    slack_settings = slack.settings_or_exit(http=arguments.http)
     with (
         _engine(settings) as engine,
         _helpdesk_replies(settings, engine, arguments.support_port, arguments.listen),
     ):
-        if arguments.platform == "telegram":
-            from bot.adapters import telegram
-
-            return telegram.serve(
-                engine,
-                webhook=arguments.webhook,
-                port=arguments.port,
-                listen=arguments.listen,
-                url=arguments.url,
-            )
-        from bot.adapters import slack
-
         return slack.serve(
             engine,
+            slack_settings,
             http=arguments.http,
             port=arguments.port,
             listen=arguments.listen,

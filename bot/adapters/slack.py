@@ -75,15 +75,26 @@ Learner = tuple[str, str]
 """(team id, user id)"""
 
 
-def serve(
-    engine: Engine, *, http: bool, port: int, listen: str, inbox_lease_s: float = DEFAULT_LEASE_S
-) -> int:
-    """`lessonloop run slack`: serve until SIGINT or SIGTERM, then finish the work in hand."""
+def settings_or_exit(*, http: bool) -> SlackSettings:
+    """The Slack settings from the environment, or exit 2 with what is wrong: checked
+    before the content and the FAQ model are loaded, so a missing token is said at once."""
     try:
-        settings = slack_settings(os.environ, http=http)
+        return slack_settings(os.environ, http=http)
     except SlackConfigError as error:
         print(f"lessonloop: {error}", file=sys.stderr)
-        return 2
+        raise SystemExit(2) from None
+
+
+def serve(
+    engine: Engine,
+    settings: SlackSettings,
+    *,
+    http: bool,
+    port: int,
+    listen: str,
+    inbox_lease_s: float = DEFAULT_LEASE_S,
+) -> int:
+    """`lessonloop run slack`: serve until SIGINT or SIGTERM, then finish the work in hand."""
     keep_tokens_out_of_logs()
     asyncio.run(_serve(engine, settings, http=http, port=port, listen=listen, inbox_lease_s=inbox_lease_s))
     return 0

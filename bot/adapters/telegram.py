@@ -67,13 +67,18 @@ TelegramApplication = Application[
 ]
 
 
-def serve(engine: Engine, *, webhook: bool, port: int, listen: str, url: str | None) -> int:
-    """`lessonloop run telegram`: serve until SIGINT or SIGTERM; the exit code."""
+def settings_or_exit(*, webhook: bool, url: str | None) -> TelegramSettings:
+    """The Telegram settings from the environment, or exit 2 with what is wrong: checked
+    before the content and the FAQ model are loaded, so a missing token is said at once."""
     try:
-        settings = telegram_settings(os.environ, webhook=webhook, url=url)
+        return telegram_settings(os.environ, webhook=webhook, url=url)
     except TelegramConfigError as error:
         print(f"lessonloop: {error}", file=sys.stderr)
-        return 2
+        raise SystemExit(2) from None
+
+
+def serve(engine: Engine, settings: TelegramSettings, *, webhook: bool, port: int, listen: str) -> int:
+    """`lessonloop run telegram`: serve until SIGINT or SIGTERM; the exit code."""
     keep_token_out_of_logs(settings.token)
     os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta
     try:

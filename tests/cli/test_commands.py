@@ -97,3 +97,24 @@ def test_a_bad_config_file_is_reported_not_a_traceback(tmp_path: Path) -> None:
     assert result.stderr.startswith("lessonloop: ")
     assert "unknown setting(s) databse_url" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_run_says_what_the_platform_lacks_before_loading_anything(tmp_path: Path) -> None:
+    """A missing token is reported first: not after the content and the FAQ model were
+    loaded, nor hidden behind a database that is not set up yet."""
+    unset = {name: "" for name in os.environ if name.startswith(("TELEGRAM_", "SLACK_"))}
+    environment = {**unset, "LESSONLOOP_DATABASE_URL": f"sqlite:///{tmp_path}/never-migrated.db"}
+
+    telegram = lessonloop("run", "telegram", cwd=tmp_path, environment=environment)
+    slack = lessonloop("run", "slack", "--http", cwd=tmp_path, environment=environment)
+
+    assert telegram.returncode == 2
+    assert telegram.stderr.startswith(
+        "lessonloop: TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather"
+    )
+    assert slack.returncode == 2
+    assert slack.stderr == (
+        "lessonloop: missing SLACK_BOT_TOKEN (OAuth & Permissions → Bot User OAuth Token, xoxb-...); "
+        "SLACK_SIGNING_SECRET (Basic Information → Signing Secret)\n"
+    )
+    assert not (tmp_path / "never-migrated.db").exists()
