@@ -243,6 +243,19 @@ def _helpdesk_replies(settings: Settings, engine: Engine, port: int | None, host
         server.stop()
 
 
+@contextmanager
+def _content_reloading(settings: Settings, engine: Engine) -> Iterator[None]:
+    """Content edits reach the running bot without a restart (`bot.content_reload`)."""
+    from bot.content_reload import ContentReloader
+
+    reloader = ContentReloader(engine, settings.content_dir)
+    reloader.start()
+    try:
+        yield
+    finally:
+        reloader.stop()
+
+
 def _run(settings: Settings, arguments: argparse.Namespace) -> int:
     if arguments.platform == "telegram":
         from bot.adapters import telegram
@@ -250,6 +263,7 @@ def _run(settings: Settings, arguments: argparse.Namespace) -> int:
         telegram_settings = telegram.settings_or_exit(webhook=arguments.webhook, url=arguments.url)
         with (
             _engine(settings) as engine,
+            _content_reloading(settings, engine),
             _helpdesk_replies(settings, engine, arguments.support_port, arguments.listen),
         ):
             return telegram.serve(
@@ -264,6 +278,7 @@ def _run(settings: Settings, arguments: argparse.Namespace) -> int:
     slack_settings = slack.settings_or_exit(http=arguments.http)
     with (
         _engine(settings) as engine,
+        _content_reloading(settings, engine),
         _helpdesk_replies(settings, engine, arguments.support_port, arguments.listen),
     ):
         return slack.serve(
