@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -257,38 +257,38 @@ def _content_reloading(settings: Settings, engine: Engine) -> Iterator[None]:
 
 
 def _run(settings: Settings, arguments: argparse.Namespace) -> int:
+    from functools import partial
+
+    serve: Callable[[Engine], int]
     if arguments.platform == "telegram":
         from bot.adapters import telegram
 
         telegram_settings = telegram.settings_or_exit(webhook=arguments.webhook, url=arguments.url)
-        with (
-            _engine(settings) as engine,
-            _content_reloading(settings, engine),
-            _helpdesk_replies(settings, engine, arguments.support_port, arguments.listen),
-        ):
-            return telegram.serve(
-                engine,
-                telegram_settings,
-                webhook=arguments.webhook,
-                port=arguments.port,
-                listen=arguments.listen,
-            )
-    from bot.adapters import slack
+        serve = partial(
+            telegram.serve,
+            settings=telegram_settings,
+            webhook=arguments.webhook,
+            port=arguments.port,
+            listen=arguments.listen,
+        )
+    else:
+        from bot.adapters import slack
 
-    slack_settings = slack.settings_or_exit(http=arguments.http)
-    with (
-        _engine(settings) as engine,
-        _content_reloading(settings, engine),
-        _helpdesk_replies(settings, engine, arguments.support_port, arguments.listen),
-    ):
-        return slack.serve(
-            engine,
-            slack_settings,
+        slack_settings = slack.settings_or_exit(http=arguments.http)
+        serve = partial(
+            slack.serve,
+            settings=slack_settings,
             http=arguments.http,
             port=arguments.port,
             listen=arguments.listen,
             inbox_lease_s=settings.inbox_lease_seconds,
         )
+    with (
+        _engine(settings) as engine,
+        _content_reloading(settings, engine),
+        _helpdesk_replies(settings, engine, arguments.support_port, arguments.listen),
+    ):
+        return serve(engine)
 
 
 if __name__ == "__main__":

@@ -39,10 +39,12 @@ class SlackProcess:
     process: asyncio.subprocess.Process
     url: str
     stderr: asyncio.Task[bytes]
+    helpdesk_url: str = ""
+    """With `--support-port`: where a helpdesk posts its replies."""
 
     @classmethod
-    async def start(cls, env: dict[str, str]) -> SlackProcess:
-        """Start it and wait until it says where it listens."""
+    async def start(cls, env: dict[str, str], *arguments: str) -> SlackProcess:
+        """Start it (with any further `arguments`) and wait until it says where it listens."""
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -54,6 +56,7 @@ class SlackProcess:
             "0",
             "--listen",
             "127.0.0.1",
+            *arguments,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -61,9 +64,14 @@ class SlackProcess:
         assert process.stdout is not None
         assert process.stderr is not None
         stderr = asyncio.create_task(process.stderr.read())
-        ready = (await asyncio.wait_for(process.stdout.readline(), timeout=60)).decode()
-        assert "Slack requests at" in ready, (ready, (await stderr).decode()[-3000:])
-        return cls(process, ready.rsplit(" ", 1)[1].strip(), stderr)
+        helpdesk_url = ""
+        while True:
+            ready = (await asyncio.wait_for(process.stdout.readline(), timeout=60)).decode()
+            if "helpdesk replies at" in ready:
+                helpdesk_url = ready.rsplit(" ", 1)[1].strip()
+                continue
+            assert "Slack requests at" in ready, (ready, (await stderr).decode()[-3000:])
+            return cls(process, ready.rsplit(" ", 1)[1].strip(), stderr, helpdesk_url)
 
     async def post(self, body: str, content_type: str) -> int:
         headers = {"Content-Type": content_type, **sign(body)}

@@ -7,27 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable
 
 import aiohttp
 
 from tests.helpdesk import SECRET, FakeHelpdesk
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, TEAM, sign
+from tests.slack.harness import BOT_TOKEN, SIGNING_SECRET, TEAM
 from tests.slack.payloads import direct_message, event_body
-from tests.slack.process import environment
-
-
-async def eventually(condition: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("the process did not get there in time")
-        await asyncio.sleep(0.05)
+from tests.slack.process import SlackProcess, environment, until
 
 
 def test_run_slack_hands_off_and_takes_the_helpdesk_reply(database_url: str) -> None:
@@ -46,59 +33,36 @@ def test_run_slack_hands_off_and_takes_the_helpdesk_reply(database_url: str) -> 
             LESSONLOOP_SUPPORT_WEBHOOK_SECRET=SECRET,
             LESSONLOOP_SUPPORT_HOURS="Mon-Fri 9:00-18:00 CET",
         )
-        arguments = ["--http", "--port", "0", "--listen", "127.0.0.1", "--support-port", "0"]
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "slack",
-            *arguments,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        assert process.stdout is not None
-        assert process.stderr is not None
-        stderr = asyncio.create_task(process.stderr.read())
+        process = await SlackProcess.start(env, "--support-port", "0")
         try:
-            replies_url = (await asyncio.wait_for(process.stdout.readline(), timeout=60)).decode().split()[-1]
-            events_url = (await asyncio.wait_for(process.stdout.readline(), timeout=60)).decode().split()[-1]
-            assert replies_url.endswith("/support/replies")
-            async with aiohttp.ClientSession() as http:
-                text = json.dumps(
-                    event_body(
-                        TEAM, direct_message("DU0ANN", "U0ANN", "is the moon made of cheese"), "Ev0MOON"
-                    )
+            assert process.helpdesk_url.endswith("/support/replies")
+            moon = direct_message("DU0ANN", "U0ANN", "is the moon made of cheese")
+            assert await process.event(event_body(TEAM, moon, "Ev0MOON")) == 200
+            await until(lambda: bool(fake.messages["C0SUPPORT"]) and bool(helpdesk.accepted()))
+            assert fake.messages["DU0ANN"][-1].text == (
+                "I've passed your question to our support team: a person will reply here.\n"
+                "Support hours: Mon-Fri 9:00-18:00 CET."
+            )
+            handoff_id = helpdesk.accepted()[0].document["handoff_id"]
+            body = json.dumps(
+                {"handoff_id": handoff_id, "text": "Only on Tuesdays.", "agent": "Sam"}
+            ).encode()
+            async with (
+                aiohttp.ClientSession() as http,
+                http.post(process.helpdesk_url, data=body, headers=helpdesk.signed(body)) as response,
+            ):
+                assert (response.status, await response.json()) == (
+                    200,
+                    {"ok": True, "relayed": True, "resolved": False},
                 )
-                headers = {"Content-Type": "application/json", **sign(text)}
-                async with http.post(events_url, data=text, headers=headers) as response:
-                    assert response.status == 200
-                await eventually(lambda: bool(fake.messages["C0SUPPORT"]) and bool(helpdesk.accepted()))
-                assert fake.messages["DU0ANN"][-1].text == (
-                    "I've passed your question to our support team: a person will reply here.\n"
-                    "Support hours: Mon-Fri 9:00-18:00 CET."
-                )
-                handoff_id = helpdesk.accepted()[0].document["handoff_id"]
-                body = json.dumps(
-                    {"handoff_id": handoff_id, "text": "Only on Tuesdays.", "agent": "Sam"}
-                ).encode()
-                async with http.post(replies_url, data=body, headers=helpdesk.signed(body)) as response:
-                    assert (response.status, await response.json()) == (
-                        200,
-                        {"ok": True, "relayed": True, "resolved": False},
-                    )
-                await eventually(
-                    lambda: fake.messages["DU0ANN"][-1].text == "💬 Sam from support: Only on Tuesdays."
-                )
+            await until(lambda: fake.messages["DU0ANN"][-1].text == "💬 Sam from support: Only on Tuesdays.")
         finally:
-            process.send_signal(signal.SIGTERM)
-            assert await asyncio.wait_for(process.wait(), timeout=30) == 0
+            logged = await process.stop()
             await helpdesk.stop()
             await fake.stop()
         assert fake.violations == []
         assert len(helpdesk.received) == 1
-        return (await stderr).decode()
+        return logged
 
     logged = asyncio.run(scenario())
     assert "DEBUG" in logged
