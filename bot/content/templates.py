@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 
 from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, nodes
@@ -89,10 +89,16 @@ def render_text(source: str, learner: LearnerView, answers: Mapping[str, str]) -
     template = _compiled(source)
     if template is not None:
         try:
-            return template.render(learner=learner, answers=answers)
+            return template.render(learner=_known(learner), answers=answers)
         except Exception as exc:  # e.g. a sandbox SecurityError: leave the placeholders out
             log.warning("content template failed to render (%s): %r", exc, source[:120])
     return _TAG.sub("", source)
+
+
+def _known(learner: LearnerView) -> dict[str, object]:
+    """The learner's fields with the empty ones left out: a name the platform did not give
+    is then undefined, so `default("there")` applies, and alone it still renders as ""."""
+    return {field.name: value for field in fields(learner) if (value := getattr(learner, field.name)) != ""}
 
 
 @lru_cache(maxsize=4096)

@@ -30,6 +30,14 @@ def test_filters_and_statements() -> None:
     assert render_text('Hi {{ learner.first_name | default("there", true) }}!', nobody, {}) == "Hi there!"
 
 
+def test_a_name_the_platform_did_not_give_takes_the_default() -> None:
+    """The bundled course writes `default("there")`: an unknown name is undefined, not ""."""
+    nobody = LearnerView("", "", "en", "console", {})
+    assert render_text('Hi {{ learner.first_name | default("there") }}!', nobody, {}) == "Hi there!"
+    assert render_text("You're all set, {{ learner.first_name }}.", nobody, {}) == "You're all set, ."
+    assert render_text('Hi {{ learner.first_name | default("there") }}!', ADA, {}) == "Hi Ada!"
+
+
 def test_the_locale_is_picked_before_rendering() -> None:
     text = LocalText(
         {"en": "Hi {{ learner.first_name }}", "ko": "{{ learner.first_name }}님 안녕하세요"}, "en"
