@@ -65,18 +65,25 @@ class Entry:
     """How often it was taken, this time included: above 1, an earlier process died on it."""
 
 
-def store(session: Session, arrival: Arrival) -> bool:
-    """Insert `arrival` unless its (platform, event id) is stored already; True if new."""
-    connection = session.connection()
-    values = {
+def _row(arrival: Arrival, *, claimed_by: str | None, claimed_at: datetime | None) -> dict[str, object]:
+    """The inbox row of `arrival`, claimed already or not."""
+    return {
         "platform": arrival.platform,
         "event_id": arrival.event_id,
         "learner_key": arrival.learner_key,
         "kind": arrival.kind,
         "payload": arrival.payload,
         "received_at": arrival.received_at,
-        "attempts": 0,
+        "claimed_by": claimed_by,
+        "claimed_at": claimed_at,
+        "attempts": 0 if claimed_by is None else 1,
     }
+
+
+def store(session: Session, arrival: Arrival) -> bool:
+    """Insert `arrival` unless its (platform, event id) is stored already; True if new."""
+    connection = session.connection()
+    values = _row(arrival, claimed_by=None, claimed_at=None)
     return connection.execute(_STORE[connection.dialect.name], values).first() is not None
 
 
@@ -89,17 +96,7 @@ def store_and_take(
     lookup: the entry is inserted already claimed by `worker`, and the claim is withdrawn
     if, under the learner's lock, an older unfinished entry turns up."""
     connection = session.connection()
-    values = {
-        "platform": arrival.platform,
-        "event_id": arrival.event_id,
-        "learner_key": arrival.learner_key,
-        "kind": arrival.kind,
-        "payload": arrival.payload,
-        "received_at": arrival.received_at,
-        "claimed_by": worker,
-        "claimed_at": now,
-        "attempts": 1,
-    }
+    values = _row(arrival, claimed_by=worker, claimed_at=now)
     inserted = connection.execute(_STORE[connection.dialect.name], values).first()
     if inserted is None:
         return False, None
