@@ -43,19 +43,17 @@ class SlackProcess:
     """With `--support-port`: where a helpdesk posts its replies."""
 
     @classmethod
-    async def start(cls, env: dict[str, str], *arguments: str) -> SlackProcess:
-        """Start it (with any further `arguments`) and wait until it says where it listens."""
+    async def start(cls, env: dict[str, str], *arguments: str, http: bool = True) -> SlackProcess:
+        """Start it (with any further `arguments`) and wait until it says where it listens,
+        or (`http=False`) that it is connected in Socket Mode; `url` is then ""."""
+        mode = ["--http", "--port", "0", "--listen", "127.0.0.1"] if http else []
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "bot",
             "run",
             "slack",
-            "--http",
-            "--port",
-            "0",
-            "--listen",
-            "127.0.0.1",
+            *mode,
             *arguments,
             env=env,
             stdout=subprocess.PIPE,
@@ -70,8 +68,10 @@ class SlackProcess:
             if "helpdesk replies at" in ready:
                 helpdesk_url = ready.rsplit(" ", 1)[1].strip()
                 continue
-            assert "Slack requests at" in ready, (ready, (await stderr).decode()[-3000:])
-            return cls(process, ready.rsplit(" ", 1)[1].strip(), stderr, helpdesk_url)
+            expected = "Slack requests at" if http else "connected to Slack in Socket Mode"
+            assert expected in ready, (ready, (await stderr).decode()[-3000:])
+            url = ready.rsplit(" ", 1)[1].strip() if http else ""
+            return cls(process, url, stderr, helpdesk_url)
 
     async def post(self, body: str, content_type: str) -> int:
         headers = {"Content-Type": content_type, **sign(body)}

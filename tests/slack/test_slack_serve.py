@@ -5,21 +5,17 @@ even at DEBUG."""
 from __future__ import annotations
 
 import asyncio
-import json
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from bot.adapters.slack_settings import SlackConfigError, slack_settings
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.harness import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, TEAM, sign
+from tests.slack.harness import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, TEAM
 from tests.slack.payloads import event_body
-from tests.slack.process import environment
+from tests.slack.process import SlackProcess, environment, until
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = (BOT_TOKEN, APP_TOKEN, SIGNING_SECRET)
@@ -33,45 +29,20 @@ HELP = {
 }
 
 
-async def run_until_answered(arguments: list[str], env: dict[str, str], fake: FakeSlack, http: bool) -> str:
+async def run_until_answered(env: dict[str, str], fake: FakeSlack, http: bool) -> str:
     """Start the command, send it one event, wait for the reply, stop it; its stderr."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "slack",
-        *arguments,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert process.stdout is not None
-    assert process.stderr is not None
-    stderr = asyncio.create_task(process.stderr.read())
+    process = await SlackProcess.start(env, http=http)
     try:
-        ready = (await asyncio.wait_for(process.stdout.readline(), timeout=60)).decode()
         body = event_body(TEAM, HELP, "Ev0PROCESS")
         if http:
-            url = ready.rsplit(" ", 1)[1].strip()
-            text = json.dumps(body)
-            headers = {"Content-Type": "application/json", **sign(text)}
-            async with (
-                aiohttp.ClientSession() as session,
-                session.post(url, data=text, headers=headers) as response,
-            ):
-                assert response.status == 200
+            assert await process.event(body) == 200
         else:
-            assert "Socket Mode" in ready
             await fake.socket.deliver("events_api", body)
-        deadline = time.monotonic() + 30
-        while not fake.made("chat.postMessage") and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        await until(lambda: bool(fake.made("chat.postMessage")))
         assert fake.made("chat.postMessage")[0].args["channel"] == "DU0ANN"
     finally:
-        process.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(process.wait(), timeout=30) == 0
-    return (await stderr).decode()
+        logged = await process.stop()
+    return logged
 
 
 @pytest.mark.parametrize("mode", ["http", "socket"])
@@ -85,10 +56,9 @@ def test_run_slack_serves_a_learner_and_logs_no_secret(mode: str, database_url: 
         try:
             if mode == "http":
                 env = environment(database_url, SLACK_SIGNING_SECRET=SIGNING_SECRET, **slack)
-                arguments = ["--http", "--port", "0", "--listen", "127.0.0.1"]
-                return await run_until_answered(arguments, env, fake, http=True)
+                return await run_until_answered(env, fake, http=True)
             env = environment(database_url, SLACK_APP_TOKEN=APP_TOKEN, **slack)
-            return await run_until_answered([], env, fake, http=False)
+            return await run_until_answered(env, fake, http=False)
         finally:
             await fake.stop()
             assert fake.violations == []
