@@ -247,8 +247,9 @@ def _waiting_for_choice(turn: Turn) -> bool:
 def _stray_text_at_choice(turn: Turn, text: str) -> None:
     """Text where buttons were expected: a real question gets answered, anything else a
     gentle re-prompt, and either way the buttons come back."""
-    if turn.faq.match(text, turn.locale).decision is Decision.ANSWERED:
-        questions.ask(turn, text)
+    match = questions.matched(turn, text)
+    if match.decision is Decision.ANSWERED:
+        questions.ask(turn, text, match)
         return
     frame = turn.conversation.active
     survey_scale = any(prompt.kind is PromptKind.SURVEY_SCORE for prompt in turn.conversation.prompts)

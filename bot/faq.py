@@ -93,10 +93,6 @@ class FaqMatcher:
         self._encoder = encoder
         self._lock = threading.Lock()
         self._built = self._build(content.faq_entries)
-        self._last: tuple[_Built, tuple[str, str, str], Match] | None = None
-        """The latest question's match: text typed at a button step is matched to decide
-        whether it is a question at all, then again to answer it, and the model (a few ms)
-        need only run once."""
 
     def refresh(self, content: ContentPack) -> bool:
         """Rebuild if `content`'s FAQ differs from the indexed one; True if it did."""
@@ -126,15 +122,6 @@ class FaqMatcher:
         built = self._built
         if not text or not built.entries:
             return Match(Decision.UNANSWERED, ())
-        asked = (self.default_locale, locale, text)
-        last = self._last  # one read: another thread may replace it meanwhile
-        if last is not None and last[0] is built and last[1] == asked:
-            return last[2]
-        match = self._ranked(built, text, locale)
-        self._last = (built, asked, match)
-        return match
-
-    def _ranked(self, built: _Built, text: str, locale: str) -> Match:
         best: dict[str, Candidate] = {}
         vector: Vectors | None = None
         language = locale.split("-", 1)[0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot import handoff, lessons
 from bot.content.model import FaqEntry
-from bot.faq import Decision
+from bot.faq import Decision, Match
 from bot.messages import ChoiceAccepted
 from bot.state import OpenPrompt, PromptKind
 from bot.turn import Turn
@@ -18,12 +18,19 @@ from storage.models import FaqQuestion
 QUESTION_LIMIT = 2000
 
 
-def ask(turn: Turn, text: str) -> None:
+def matched(turn: Turn, text: str) -> Match:
+    """How the FAQ matches `text` as a question, as `ask` judges it."""
+    return turn.faq.match(text.strip()[:QUESTION_LIMIT], turn.locale)
+
+
+def ask(turn: Turn, text: str, match: Match | None = None) -> None:
+    """Answer, suggest or hand off; `match` is `matched(turn, text)` when the caller has it
+    already (the sentence model costs a few ms a question)."""
     question_text = text.strip()[:QUESTION_LIMIT]
     if not question_text:
         turn.send_text(turn.say("ask_what"))
         return
-    match = turn.faq.match(question_text, turn.locale)
+    match = match or matched(turn, question_text)
     best = match.candidates[0] if match.candidates else None
     row = FaqQuestion(
         learner_id=turn.learner.id,
