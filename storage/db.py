@@ -4,6 +4,12 @@ SQLite is the embedded default: WAL so readers never wait for the writer, a busy
 and `BEGIN IMMEDIATE` so two processes that read-then-write queue up instead of failing
 with "database is locked". PostgreSQL is the production store; there the engine locks the
 learner's row (`SELECT ... FOR UPDATE`) so concurrent workers cannot lose an update.
+
+On SQLite a commit costs more than a whole small transaction's statements (it writes the
+changed pages to the WAL), and there is only one writer anyway, so a thread with many
+short transactions queued can run them as one: `batch` opens a transaction that each
+`transaction` begun inside it, on that thread, joins as a savepoint (a group commit). A
+failing transaction rolls back to its savepoint and leaves the others in the batch alone.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,6 +41,7 @@ class Database:
         self.url = make_url(url)
         self.engine = _create_engine(self.url, echo=echo)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._batches = _OpenBatch()
         self._checkpointer: _Checkpointer | None = None
         if self.is_sqlite and self.url.database not in (None, "", ":memory:"):
             self._checkpointer = _Checkpointer(self.url.database)
@@ -46,9 +53,31 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session whose work is committed on success and rolled back on any error."""
+        """A session whose work is committed on success and rolled back on any error.
+
+        Inside `batch` on the same thread, committed means: kept in the batch, whose own
+        commit makes it permanent; rolled back means: undone to where it began."""
+        connection = self._batches.connection
+        if connection is not None:
+            with _savepoint(connection) as session:
+                yield session
+            return
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One transaction, committed at the end, that this thread's `transaction`s join.
+
+        The caller must not report any joined transaction as done before this returns."""
+        if self._batches.connection is not None:
+            raise RuntimeError("a batch is already open on this thread")
+        with self.engine.connect() as connection, connection.begin():
+            self._batches.connection = connection
+            try:
+                yield
+            finally:
+                self._batches.connection = None
 
     def dispose(self) -> None:
         if self._checkpointer is not None:
@@ -57,6 +86,36 @@ class Database:
 
     def __repr__(self) -> str:
         return f"Database({self.url.render_as_string(hide_password=True)!r})"
+
+
+class _OpenBatch(threading.local):
+    connection: Connection | None = None
+
+
+_SAVEPOINT = "lessonloop_transaction"
+
+
+@contextmanager
+def _savepoint(connection: Connection) -> Iterator[Session]:
+    """A session on the batch's connection whose work is undone on error.
+
+    The savepoint is set through the driver: SQLAlchemy's own `begin_nested` costs about as
+    much as the commit a batch saves. The session never commits or rolls back the batch
+    (`rollback_only` is only about `Session.rollback`, which this never calls); its pending
+    objects are flushed before the savepoint is released, and on error discarded with it."""
+    connection.exec_driver_sql(f"SAVEPOINT {_SAVEPOINT}")
+    session = Session(bind=connection, expire_on_commit=False, join_transaction_mode="rollback_only")
+    try:
+        yield session
+        session.flush()
+    except BaseException:
+        session.expunge_all()
+        connection.exec_driver_sql(f"ROLLBACK TO {_SAVEPOINT}")
+        connection.exec_driver_sql(f"RELEASE {_SAVEPOINT}")
+        raise
+    finally:
+        session.close()
+    connection.exec_driver_sql(f"RELEASE {_SAVEPOINT}")
 
 
 def _create_engine(url: URL, *, echo: bool) -> Engine:

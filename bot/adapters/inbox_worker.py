@@ -19,15 +19,13 @@ import socket
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
+from bot.adapters.database_work import DatabaseWork
 from storage import inbox
-from storage.db import Database
 from storage.inbox import Arrival, Entry
 
 log = logging.getLogger(__name__)
@@ -38,7 +36,6 @@ KEEP_DONE = timedelta(days=1)
 Finish = Callable[[Session], None]
 """Saved in the transaction that marks an entry done (e.g. the messages it posted)."""
 Work = Callable[[Entry], Awaitable[Finish | None]]
-Result = TypeVar("Result")
 
 
 @dataclass
@@ -53,25 +50,24 @@ class _Lane:
 class InboxWorker:
     def __init__(
         self,
-        database: Database,
+        database_work: DatabaseWork,
         platform: str,
         work: Work,
         *,
-        threads: ThreadPoolExecutor,
         lease_s: float = DEFAULT_LEASE_S,
         tidy: Callable[[Session, datetime], object] | None = None,
     ) -> None:
         """`work` does an entry's work and says what to save when it is marked done;
-        `tidy` deletes the adapter's old rows, in the periodic transaction."""
-        self.database = database
+        `tidy` deletes the adapter's old rows, in the periodic transaction. Storing is
+        urgent work: the acknowledgement waits for it, so it must not queue behind the
+        engine's."""
+        self._database_work = database_work
+        self._database = database_work.database
         self.platform = platform
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = timedelta(seconds=lease_s)
         self._work = work
         self._tidy = tidy
-        self._threads = threads
-        # Storing is what the acknowledgement waits for: it must not queue behind engine work.
-        self._store_threads = ThreadPoolExecutor(1, thread_name_prefix=f"{platform}-inbox")
         self._lanes: dict[str, _Lane] = {}
         self._keeper: asyncio.Task[None] | None = None
 
@@ -83,7 +79,7 @@ class InboxWorker:
     async def receive(self, arrival: Arrival) -> bool:
         """Store `arrival` (committed when this returns) and see that it gets worked on;
         False for a duplicate, which is dropped."""
-        stored, taken = await self._on(self._store_threads, self._store_and_take, arrival)
+        stored, taken = await self._database_work.run_urgent(self._store_and_take, arrival)
         if stored:
             lane = self._lanes.get(arrival.learner_key)
             if lane is None:
@@ -106,7 +102,6 @@ class InboxWorker:
             self._keeper.cancel()
             await asyncio.gather(self._keeper, return_exceptions=True)
         await self.drained()
-        self._store_threads.shutdown()
 
     # --- the lanes ---------------------------------------------------------------------
 
@@ -123,8 +118,8 @@ class InboxWorker:
             while True:
                 if entry is None:
                     seen = lane.pokes
-                    entry = await self._on(
-                        self._threads, self._finish_and_take, learner_key, finished, retake_own
+                    entry = await self._database_work.run(
+                        self._finish_and_take, learner_key, finished, retake_own
                     )
                     finished, retake_own = None, False
                     if entry is None and lane.handed:
@@ -149,7 +144,7 @@ class InboxWorker:
             return None
 
     def _store_and_take(self, arrival: Arrival) -> tuple[bool, Entry | None]:
-        with self.database.transaction() as session:
+        with self._database.transaction() as session:
             return inbox.store_and_take(
                 session, arrival, worker=self.worker, now=datetime.now(UTC), lease=self.lease
             )
@@ -157,7 +152,7 @@ class InboxWorker:
     def _finish_and_take(
         self, learner_key: str, finished: tuple[Entry, Finish | None] | None, retake_own: bool
     ) -> Entry | None:
-        with self.database.transaction() as session:
+        with self._database.transaction() as session:
             now = datetime.now(UTC)
             if finished is not None:
                 entry, finish = finished
@@ -180,7 +175,7 @@ class InboxWorker:
         interval = self.lease.total_seconds() / 3
         while True:
             try:
-                waiting = await self._on(self._store_threads, self._renew_and_find_waiting)
+                waiting = await self._database_work.run_urgent(self._renew_and_find_waiting)
                 for learner_key in waiting:
                     if learner_key not in self._lanes:
                         log.info("taking over %s entries of %s", self.platform, learner_key)
@@ -190,7 +185,7 @@ class InboxWorker:
             await asyncio.sleep(interval)
 
     def _renew_and_find_waiting(self) -> list[str]:
-        with self.database.transaction() as session:
+        with self._database.transaction() as session:
             now = datetime.now(UTC)
             inbox.renew_claims(session, self.worker, now)
             inbox.forget_done_before(session, self.platform, now - KEEP_DONE)
@@ -199,6 +194,3 @@ class InboxWorker:
             return inbox.learners_waiting(
                 session, self.platform, worker=self.worker, now=now, lease=self.lease
             )
-
-    async def _on(self, threads: ThreadPoolExecutor, work: Callable[..., Result], *args: object) -> Result:
-        return await asyncio.get_running_loop().run_in_executor(threads, work, *args)

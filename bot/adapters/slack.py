@@ -20,7 +20,6 @@ import re
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -40,6 +39,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters import slack_events, slack_support
+from bot.adapters.database_work import DatabaseWork
 from bot.adapters.inbox_worker import DEFAULT_LEASE_S, Finish, InboxWorker
 from bot.adapters.slack_clients import Clients
 from bot.adapters.slack_delivery import Delivery
@@ -67,7 +67,6 @@ _bolt_log.addFilter(lambda record: "`token` will be unused" not in record.getMes
 
 EVENTS_PATH = "/slack/events"
 RATE_LIMIT_RETRIES = 3
-ENGINE_THREADS = 8
 
 Payload = dict[str, Any]
 Result = TypeVar("Result")
@@ -165,18 +164,14 @@ class SlackBot:
             else None,
             logger=_bolt_log,
         )
-        # SQLite takes one writer at a time: more threads would only queue on its lock (and
-        # sleep in its busy handler). PostgreSQL locks per learner, so learners run side by side.
-        workers = 1 if engine.database.is_sqlite else ENGINE_THREADS
-        self._engine_threads = ThreadPoolExecutor(workers, thread_name_prefix="lessonloop-engine")
+        self._database_work = DatabaseWork(engine.database, name="slack")
         self.people = People()
         self.delivery = Delivery(session, retry_handlers())
         self._clients = Clients(self.client, self._find_token if settings.multi_workspace else None)
         self.inbox = InboxWorker(
-            engine.database,
+            self._database_work,
             Platform.SLACK.value,
             self._work,
-            threads=self._engine_threads,
             lease_s=inbox_lease_s,
             tidy=forget_old,
         )
@@ -219,7 +214,7 @@ class SlackBot:
         if self._runner is not None:
             await self._runner.cleanup()
         await self.inbox.close()
-        self._engine_threads.shutdown()
+        self._database_work.close()
 
     async def _find_token(self, team: str) -> str | None:
         store = self.app.installation_store
@@ -353,8 +348,8 @@ class SlackBot:
         await client.views_publish(user_id=user, view=home_view(overview))
 
     async def _on_database(self, work: Callable[[], Result]) -> Result:
-        """Blocking database work, on the engine's threads so the event loop keeps answering."""
-        return await asyncio.get_running_loop().run_in_executor(self._engine_threads, work)
+        """Blocking database work, on the database threads so the event loop keeps answering."""
+        return await self._database_work.run(work)
 
 
 MESSAGE, HOME_TAB, FIRST_VISIT, PRESS, HOME_PRESS, COMMAND = (

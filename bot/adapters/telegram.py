@@ -4,8 +4,8 @@ Both ways in end in `TelegramBot.handle`: one learner's updates run one at a tim
 order they came (a poll answer, which names no chat, queues behind the messages of the
 learner's private chat), different learners side by side. PTB routes each update to a
 handler here that turns it into an `InboundEvent` (`telegram_events`), runs the engine in
-a database thread (`telegram_database`), and sends the replies (`telegram_delivery`) through `Pacing`, which
-keeps to Telegram's rate limits and waits out 429s. How updates arrive, and why PTB's own
+a database thread (`database_work`), and sends the replies (`telegram_delivery`) through
+`Pacing`, which keeps to Telegram's rate limits and waits out 429s. How updates arrive, and why PTB's own
 `Updater` is not used, is in `telegram_polling` and `telegram_webhook`.
 """
 
@@ -37,8 +37,8 @@ from telegram.ext import (
 from bot.adapters import telegram_events as events
 from bot.adapters import telegram_render as render
 from bot.adapters import telegram_support
+from bot.adapters.database_work import DatabaseWork
 from bot.adapters.telegram_commands import register_commands
-from bot.adapters.telegram_database import DatabaseThreads
 from bot.adapters.telegram_delivery import LONG_CALLBACK, PLATFORM, QUIZ_POLL, Delivery, Press, Target
 from bot.adapters.telegram_lanes import Lanes
 from bot.adapters.telegram_pacing import Pacing
@@ -165,7 +165,7 @@ class TelegramBot:
         self.engine = engine
         self.settings = settings
         self.application = build_application(settings, pacing)
-        self.threads = DatabaseThreads(engine.database)
+        self.threads = DatabaseWork(engine.database, name="telegram")
         self.delivery = Delivery(self.application.bot, self.threads)
         self.long_poll_s = long_poll_s
         self.lanes = Lanes(self._on_lane_error)

@@ -25,7 +25,7 @@ from telegram.constants import ParseMode, PollType
 from telegram.error import BadRequest, Forbidden, NetworkError
 
 from bot.adapters import telegram_render as render
-from bot.adapters.telegram_database import DatabaseThreads
+from bot.adapters.database_work import DatabaseWork
 from bot.adapters.telegram_polling import PollingBot
 from bot.messages import (
     Choice,
@@ -95,7 +95,7 @@ def prompt_key(chat_id: int, prompt_id: str) -> str:
 
 
 class Delivery:
-    def __init__(self, bot: PollingBot, threads: DatabaseThreads) -> None:
+    def __init__(self, bot: PollingBot, threads: DatabaseWork) -> None:
         self.bot = bot
         self.threads = threads
         self.database = threads.database

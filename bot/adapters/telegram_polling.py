@@ -26,7 +26,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
-from bot.adapters.telegram_database import DatabaseThreads
+from bot.adapters.database_work import DatabaseWork
 from bot.adapters.telegram_events import ALLOWED_UPDATES
 from storage.platform_state import read_cursor, write_cursor
 
@@ -65,7 +65,7 @@ class PollingBot(ExtBot[None]):
 
 class Poller:
     def __init__(
-        self, bot: PollingBot, threads: DatabaseThreads, handle: Handle, *, timeout: int = LONG_POLL_S
+        self, bot: PollingBot, threads: DatabaseWork, handle: Handle, *, timeout: int = LONG_POLL_S
     ) -> None:
         self.bot = bot
         self.threads = threads

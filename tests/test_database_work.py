@@ -1,0 +1,165 @@
+"""`DatabaseWork`: the adapters' database jobs, grouped into shared commits on SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, event, select
+
+from bot.adapters.database_work import DatabaseWork
+from storage.db import Database
+from storage.events import claim_event
+from storage.migrate import upgrade
+from storage.models import ProcessedEvent
+
+NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+class BrokenError(Exception):
+    pass
+
+
+def claim(database: Database, event_id: str) -> str:
+    with database.transaction() as session:
+        claim_event(session, "slack", event_id, NOW)
+    return event_id
+
+
+def fail(database: Database, event_id: str) -> str:
+    with database.transaction() as session:
+        claim_event(session, "slack", event_id, NOW)
+        raise BrokenError(event_id)
+
+
+def committed(database: Database) -> list[str]:
+    """What a connection of its own sees (`database`'s SQLite connections would queue
+    behind an open batch for the write lock)."""
+    engine = create_engine(database.url)
+    try:
+        with engine.connect() as connection:
+            return sorted(connection.scalars(select(ProcessedEvent.event_id)))
+    finally:
+        engine.dispose()
+
+
+def test_an_answer_comes_only_once_its_work_is_committed(database: Database) -> None:
+    asyncio.run(_an_answer_comes_only_once_its_work_is_committed(database))
+
+
+async def _an_answer_comes_only_once_its_work_is_committed(database: Database) -> None:
+    work = DatabaseWork(database, name="test")
+    try:
+        assert await work.run(claim, database, "one") == "one"
+        assert committed(database) == ["one"]
+    finally:
+        work.close()
+
+
+def test_a_failing_job_fails_alone(database: Database) -> None:
+    asyncio.run(_a_failing_job_fails_alone(database))
+
+
+async def _a_failing_job_fails_alone(database: Database) -> None:
+    work = DatabaseWork(database, name="test")
+    try:
+        results = await asyncio.gather(
+            work.run(claim, database, "before"),
+            work.run(fail, database, "broken"),
+            work.run(claim, database, "after"),
+            return_exceptions=True,
+        )
+    finally:
+        work.close()
+    assert results[0] == "before"
+    assert results[2] == "after"
+    assert isinstance(results[1], BrokenError)
+    assert committed(database) == ["after", "before"]
+
+
+class Gate:
+    """A job that holds the database thread until the test opens it."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.opened = threading.Event()
+
+    def __call__(self) -> str:
+        self.entered.set()
+        assert self.opened.wait(10)
+        return "gate"
+
+
+def test_jobs_that_queue_while_the_thread_is_busy_share_one_commit(tmp_path: Path) -> None:
+    asyncio.run(_jobs_that_queue_while_the_thread_is_busy_share_one_commit(tmp_path))
+
+
+async def _jobs_that_queue_while_the_thread_is_busy_share_one_commit(tmp_path: Path) -> None:
+    database = _sqlite(tmp_path)
+    commits: list[int] = []
+    event.listen(database.engine, "commit", lambda _connection: commits.append(1))
+    work = DatabaseWork(database, name="test")
+    try:
+        gate = Gate()
+        first = asyncio.ensure_future(work.run(gate))
+        await asyncio.to_thread(gate.entered.wait, 10)
+        queued = [asyncio.ensure_future(work.run(claim, database, f"e{number}")) for number in range(5)]
+        await asyncio.sleep(0)  # let them reach the queue
+        gate.opened.set()
+        assert await first == "gate"
+        assert await asyncio.gather(*queued) == [f"e{number}" for number in range(5)]
+    finally:
+        work.close()
+        database.dispose()
+    assert len(commits) == 2  # the gate's batch, then the five together
+    assert committed(database) == [f"e{number}" for number in range(5)]
+
+
+def test_urgent_work_goes_ahead_of_the_work_waiting(tmp_path: Path) -> None:
+    asyncio.run(_urgent_work_goes_ahead_of_the_work_waiting(tmp_path))
+
+
+async def _urgent_work_goes_ahead_of_the_work_waiting(tmp_path: Path) -> None:
+    database = _sqlite(tmp_path)
+    order: list[str] = []
+    work = DatabaseWork(database, name="test")
+    try:
+        gate = Gate()
+        first = asyncio.ensure_future(work.run(gate))
+        await asyncio.to_thread(gate.entered.wait, 10)
+        jobs = [
+            asyncio.ensure_future(work.run(order.append, "engine-1")),
+            asyncio.ensure_future(work.run(order.append, "engine-2")),
+            asyncio.ensure_future(work.run_urgent(order.append, "store")),
+        ]
+        await asyncio.sleep(0)
+        gate.opened.set()
+        await first
+        await asyncio.gather(*jobs)
+    finally:
+        work.close()
+        database.dispose()
+    assert order == ["store", "engine-1", "engine-2"]
+
+
+def test_closing_finishes_the_work_already_queued(database: Database) -> None:
+    asyncio.run(_closing_finishes_the_work_already_queued(database))
+
+
+async def _closing_finishes_the_work_already_queued(database: Database) -> None:
+    work = DatabaseWork(database, name="test")
+    jobs = [asyncio.ensure_future(work.run(claim, database, f"q{number}")) for number in range(3)]
+    await asyncio.sleep(0)
+    await asyncio.to_thread(work.close)
+    assert await asyncio.gather(*jobs) == ["q0", "q1", "q2"]
+    with pytest.raises(RuntimeError):
+        await work.run(claim, database, "too late")
+
+
+def _sqlite(tmp_path: Path) -> Database:
+    database = Database(f"sqlite:///{tmp_path}/work.db")
+    upgrade(database)
+    return database
