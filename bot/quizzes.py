@@ -11,7 +11,7 @@ from bot.content.model import QuestionType, Quiz, QuizQuestion
 from bot.messages import Choice, ChoiceAccepted, QuizQuestionReply
 from bot.state import OpenPrompt, PromptKind, QuizFrame, choice_id
 from bot.turn import Turn
-from storage.models import QuizAnswer, QuizAttempt
+from storage.quiz_records import record_answer, score_attempt, start_attempt
 
 SUBMIT = "__submit__"
 
@@ -20,17 +20,17 @@ def start(turn: Turn, quiz: Quiz, question_ids: list[str] | None = None) -> None
     """Push the quiz onto the conversation and ask its first question."""
     retry = question_ids is not None
     asked = question_ids if question_ids is not None else [question.id for question in quiz.questions]
-    attempt = QuizAttempt(
+    already_right = len(quiz.questions) - len(asked)
+    attempt_id = start_attempt(
+        turn.session,
         learner_id=turn.learner.id,
         quiz_id=quiz.id,
         is_retry=retry,
         question_count=len(quiz.questions),
-        correct_count=len(quiz.questions) - len(asked),
-        started_at=turn.now,
+        correct_count=already_right,
+        now=turn.now,
     )
-    turn.session.add(attempt)
-    turn.session.flush()
-    turn.conversation.stack.append(QuizFrame(quiz.id, attempt.id, asked, correct=attempt.correct_count))
+    turn.conversation.stack.append(QuizFrame(quiz.id, attempt_id, asked, correct=already_right))
     if retry:
         turn.send_text(turn.say("quiz_retry_intro", count=len(asked)))
     else:
@@ -136,15 +136,7 @@ def _judge(
     turn.conversation.close_prompt(prompt.seq)
     label_of = dict(zip(prompt.values, prompt.labels, strict=True))
     turn.send(ChoiceAccepted(str(prompt.seq), ", ".join(label_of[option_id] for option_id in ordered)))
-    turn.session.add(
-        QuizAnswer(
-            attempt_id=frame.attempt_id,
-            question_id=question.id,
-            chosen=",".join(ordered),
-            correct=correct,
-            answered_at=turn.now,
-        )
-    )
+    record_answer(turn.session, frame.attempt_id, question.id, ordered, correct=correct, now=turn.now)
     if correct:
         frame.correct += 1
     else:
@@ -174,12 +166,9 @@ def _finish(turn: Turn, frame: QuizFrame, quiz: Quiz) -> None:
     total = len(quiz.questions)
     percent = round(100 * frame.correct / total) if total else 100
     passed = percent >= quiz.pass_mark
-    attempt = turn.session.get(QuizAttempt, frame.attempt_id)
-    if attempt is not None:
-        attempt.correct_count = frame.correct
-        attempt.score_percent = percent
-        attempt.passed = passed
-        attempt.finished_at = turn.now
+    score_attempt(
+        turn.session, frame.attempt_id, correct=frame.correct, percent=percent, passed=passed, now=turn.now
+    )
     values = {"correct": frame.correct, "total": total, "percent": percent}
     turn.send_text(turn.say("quiz_pass" if passed else "quiz_fail", mark=quiz.pass_mark, **values))
     turn.mark("quiz_completed", quiz.id, f"{percent}% {'passed' if passed else 'failed'}")

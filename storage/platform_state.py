@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, and_, delete, select
+from sqlalchemy import Insert, Table, and_, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -73,22 +73,8 @@ def remember_message(
 
 
 def find_message(session: Session, platform: str, kind: str, external_id: str) -> RememberedMessage | None:
-    row = (
-        session.connection()
-        .execute(
-            select(
-                _MESSAGES.c.user_id,
-                _MESSAGES.c.conversation_id,
-                _MESSAGES.c.details,
-                _MESSAGES.c.created_at,
-            ).where(
-                _MESSAGES.c.platform == platform,
-                _MESSAGES.c.kind == kind,
-                _MESSAGES.c.external_id == external_id,
-            )
-        )
-        .first()
-    )
+    key = {"platform": platform, "kind": kind, "external_id": external_id}
+    row = session.connection().execute(_FIND_MESSAGE, key).first()
     if row is None:
         return None
     return RememberedMessage(
@@ -98,13 +84,8 @@ def find_message(session: Session, platform: str, kind: str, external_id: str) -
 
 def forget_message(session: Session, platform: str, kind: str, external_id: str) -> None:
     """Delete the row under (platform, kind, external id), if there is one."""
-    session.connection().execute(
-        delete(_MESSAGES).where(
-            _MESSAGES.c.platform == platform,
-            _MESSAGES.c.kind == kind,
-            _MESSAGES.c.external_id == external_id,
-        )
-    )
+    key = {"platform": platform, "kind": kind, "external_id": external_id}
+    session.connection().execute(_FORGET_MESSAGE, key)
 
 
 def forget_messages_before(session: Session, platform: str, cutoff: datetime) -> int:
@@ -128,6 +109,16 @@ def _upserts(table: Table, keys: list[str], updated: list[str]) -> dict[str, Ins
     return built
 
 
+_MESSAGE_KEY = (
+    _MESSAGES.c.platform == bindparam("platform"),
+    _MESSAGES.c.kind == bindparam("kind"),
+    _MESSAGES.c.external_id == bindparam("external_id"),
+)
+_FIND_MESSAGE = select(
+    _MESSAGES.c.user_id, _MESSAGES.c.conversation_id, _MESSAGES.c.details, _MESSAGES.c.created_at
+).where(*_MESSAGE_KEY)
+_FORGET_MESSAGE = delete(_MESSAGES).where(*_MESSAGE_KEY)
+"""Built once, like the upserts: a Slack prompt is looked up or forgotten at most events."""
 _CURSOR_UPSERT = _upserts(_CURSORS, ["platform", "name"], ["value", "updated_at"])
 _MESSAGE_UPSERT = _upserts(
     _MESSAGES,
