@@ -17,12 +17,12 @@ Nothing here knows a platform: Slack's adapter uses it, and Telegram's could.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, bindparam, delete, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Insert, Table, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -95,28 +95,76 @@ def store_and_take(
     The common case (nothing older waits for this learner) costs one insert and one
     lookup: the entry is inserted already claimed by `worker`, and the claim is withdrawn
     if, under the learner's lock, an older unfinished entry turns up."""
+    return store_and_take_all(session, [arrival], worker=worker, now=now, lease=lease)[0]
+
+
+def store_and_take_all(
+    session: Session, arrivals: Sequence[Arrival], *, worker: str, now: datetime, lease: timedelta
+) -> list[tuple[bool, Entry | None]]:
+    """`store_and_take` for each of `arrivals` in turn (all of one platform), as if one
+    after the other, but with one insert and one lookup for them all (storing is what
+    every acknowledgement waits for, and under load many arrive together)."""
+    if not arrivals:
+        return []
+    platform = arrivals[0].platform
+    assert all(each.platform == platform for each in arrivals), "one platform per call"
     connection = session.connection()
-    values = _row(arrival, claimed_by=worker, claimed_at=now)
-    inserted = connection.execute(_STORE[connection.dialect.name], values).first()
-    if inserted is None:
-        return False, None
-    _lock_learner(session, arrival.platform, arrival.learner_key)
-    older = {"platform": arrival.platform, "learner_key": arrival.learner_key, "entry_id": inserted.id}
-    if connection.execute(_OLDER_WAITING, older).first() is None:
-        return True, Entry(
-            id=inserted.id,
-            platform=arrival.platform,
-            event_id=arrival.event_id,
-            learner_key=arrival.learner_key,
-            kind=arrival.kind,
-            payload=arrival.payload,
-            received_at=arrival.received_at,
-            attempts=1,
+    rows = [_row(each, claimed_by=worker, claimed_at=now) for each in arrivals]
+    inserted = {row.event_id: row.id for row in connection.execute(_STORE_ALL[connection.dialect.name], rows)}
+    keys = sorted({each.learner_key for each in arrivals})
+    for key in keys:  # sorted, so two processes locking the same learners cannot deadlock
+        _lock_learner(session, platform, key)
+    unfinished = connection.execute(_UNFINISHED, {"platform": platform, "learner_keys": keys}).all()
+    oldest: dict[str, int] = {}
+    for row in unfinished:
+        oldest[row.learner_key] = min(row.id, oldest.get(row.learner_key, row.id))
+    results: list[tuple[bool, Entry | None]] = []
+    for each in arrivals:
+        entry_id = inserted.pop(each.event_id, None)  # pop: a repeat within `arrivals` is a duplicate
+        if entry_id is None:
+            results.append((False, None))
+            continue
+        if oldest[each.learner_key] == entry_id:
+            results.append((True, _claimed_entry(entry_id, each)))
+            continue
+        connection.execute(_UNCLAIM, {"entry_id": entry_id})
+        results.append(
+            (True, take_next(session, platform, each.learner_key, worker=worker, now=now, lease=lease))
         )
-    connection.execute(_UNCLAIM, {"entry_id": inserted.id})
-    return True, take_next(
-        session, arrival.platform, arrival.learner_key, worker=worker, now=now, lease=lease
-    )
+    return results
+
+
+def finish_and_take_all(
+    session: Session,
+    platform: str,
+    work: Sequence[tuple[str, Entry | None, bool]],
+    *,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+) -> list[Entry | None]:
+    """For each (learner key, entry finished or None, retake_own): `finish` the entry, then
+    `take_next` for the learner; with one update and one lookup for them all when nothing
+    more waits for those learners."""
+    if not work:
+        return []
+    keys = sorted({learner_key for learner_key, _entry, _retake in work})
+    for key in keys:
+        _lock_learner(session, platform, key)
+    connection = session.connection()
+    done_ids = [entry.id for _key, entry, _retake in work if entry is not None]
+    if done_ids:
+        connection.execute(_MARK_ALL_DONE, {"entry_ids": done_ids, "now": now})
+    waiting = {
+        row.learner_key
+        for row in connection.execute(_UNFINISHED, {"platform": platform, "learner_keys": keys})
+    }
+    return [
+        take_next(session, platform, key, worker=worker, now=now, lease=lease, retake_own=retake)
+        if key in waiting
+        else None
+        for key, _entry, retake in work
+    ]
 
 
 def take_next(
@@ -158,6 +206,19 @@ def take_next(
             received_at=row.received_at,
             attempts=attempts,
         )
+
+
+def _claimed_entry(entry_id: int, arrival: Arrival) -> Entry:
+    return Entry(
+        id=entry_id,
+        platform=arrival.platform,
+        event_id=arrival.event_id,
+        learner_key=arrival.learner_key,
+        kind=arrival.kind,
+        payload=arrival.payload,
+        received_at=arrival.received_at,
+        attempts=1,
+    )
 
 
 def finish(session: Session, entry: Entry, now: datetime) -> None:
@@ -224,15 +285,24 @@ def _lock_learner(session: Session, platform: str, learner_key: str) -> None:
         )
 
 
-def _insert_unless_present(dialect: Any) -> Insert:
+def _insert_unless_present(dialect: Any, *returning: ColumnElement[Any]) -> Insert:
     insert: Callable[[Table], Any] = dialect.insert
     statement: Insert = (
-        insert(_INBOX).on_conflict_do_nothing(index_elements=["platform", "event_id"]).returning(_INBOX.c.id)
+        insert(_INBOX).on_conflict_do_nothing(index_elements=["platform", "event_id"]).returning(*returning)
     )
     return statement
 
 
-_STORE = {"postgresql": _insert_unless_present(postgresql), "sqlite": _insert_unless_present(sqlite)}
+_STORE = {
+    "postgresql": _insert_unless_present(postgresql, _INBOX.c.id),
+    "sqlite": _insert_unless_present(sqlite, _INBOX.c.id),
+}
+# Given a list of rows, SQLAlchemy sends these as multi-row INSERTs ("insertmanyvalues");
+# a row left out as a duplicate returns nothing, so the ids come back keyed by event id.
+_STORE_ALL = {
+    "postgresql": _insert_unless_present(postgresql, _INBOX.c.id, _INBOX.c.event_id),
+    "sqlite": _insert_unless_present(sqlite, _INBOX.c.id, _INBOX.c.event_id),
+}
 # Built once: these run two or three times per request, and building one costs more than
 # running it on SQLite.
 _OLDEST_WAITING = (
@@ -254,15 +324,15 @@ _OLDEST_WAITING = (
     .order_by(_INBOX.c.id)
     .limit(1)
 )
-_OLDER_WAITING = (
-    select(_INBOX.c.id)
-    .where(
-        _INBOX.c.platform == bindparam("platform"),
-        _INBOX.c.learner_key == bindparam("learner_key"),
-        _INBOX.c.done_at.is_(None),
-        _INBOX.c.id < bindparam("entry_id"),
-    )
-    .limit(1)
+_UNFINISHED = select(_INBOX.c.id, _INBOX.c.learner_key).where(
+    _INBOX.c.platform == bindparam("platform"),
+    _INBOX.c.learner_key.in_(bindparam("learner_keys", expanding=True)),
+    _INBOX.c.done_at.is_(None),
+)
+_MARK_ALL_DONE = (
+    update(_INBOX)
+    .where(_INBOX.c.id.in_(bindparam("entry_ids", expanding=True)))
+    .values(done_at=bindparam("now"))
 )
 _UNCLAIM = (
     update(_INBOX)

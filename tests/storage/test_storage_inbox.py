@@ -11,11 +11,13 @@ from storage.inbox import (
     Arrival,
     Entry,
     finish,
+    finish_and_take_all,
     forget_done_before,
     learners_waiting,
     renew_claims,
     store,
     store_and_take,
+    store_and_take_all,
     take_next,
 )
 
@@ -118,3 +120,55 @@ def test_storing_takes_the_entry_unless_an_older_one_of_the_learner_waits(databa
     after = take(database, "b")
     assert after is not None
     assert (after.event_id, after.attempts) == ("Ev2", 1)  # the withdrawn claim was not counted
+
+
+def test_storing_several_at_once_is_storing_them_one_after_the_other(database: Database) -> None:
+    stored(database, arrival("Old", learner="T1:U3"))  # stored by a process that died before taking it
+    arrivals = [
+        arrival("A1", learner="T1:U1"),
+        arrival("B1", learner="T1:U2"),
+        arrival("A2", learner="T1:U1"),  # A1 waits: stored, left to A1's lane
+        arrival("B1", learner="T1:U2"),  # a redelivery within the same call
+        arrival("C1", learner="T1:U3"),  # Old waits unclaimed: it is taken instead
+    ]
+    with database.transaction() as session:
+        results = store_and_take_all(session, arrivals, worker="a", now=NOW, lease=LEASE)
+    summary = [(ok, entry.event_id if entry is not None else None) for ok, entry in results]
+    assert summary == [(True, "A1"), (True, "B1"), (True, None), (False, None), (True, "Old")]
+    with database.transaction() as session:
+        assert store_and_take_all(session, [arrival("A1")], worker="a", now=NOW, lease=LEASE) == [
+            (False, None)
+        ]
+
+
+def test_finishing_several_at_once_hands_each_learner_its_next_entry(database: Database) -> None:
+    with database.transaction() as session:
+        results = store_and_take_all(
+            session,
+            [arrival("A1"), arrival("A2"), arrival("B1", learner="T1:U2")],
+            worker="a",
+            now=NOW,
+            lease=LEASE,
+        )
+    a1, b1 = results[0][1], results[2][1]
+    assert a1 is not None
+    assert b1 is not None
+    with database.transaction() as session:
+        following = finish_and_take_all(
+            session, "slack", [("T1:U1", a1, False), ("T1:U2", b1, False)], worker="a", now=NOW, lease=LEASE
+        )
+    assert [entry.event_id if entry is not None else None for entry in following] == ["A2", None]
+    assert take(database, "b", learner="T1:U2") is None  # B1 is done: nothing left
+
+
+def test_finishing_with_retake_own_takes_back_this_worker_s_lost_claim(database: Database) -> None:
+    stored(database, arrival("A1"))
+    assert take(database, "a") is not None  # its lane then failed, the claim is still live
+    with database.transaction() as session:
+        assert finish_and_take_all(
+            session, "slack", [("T1:U1", None, False)], worker="a", now=NOW, lease=LEASE
+        ) == [None]
+        retaken = finish_and_take_all(
+            session, "slack", [("T1:U1", None, True)], worker="a", now=NOW, lease=LEASE
+        )
+    assert [(entry.event_id, entry.attempts) for entry in retaken if entry is not None] == [("A1", 2)]
