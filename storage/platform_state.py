@@ -11,7 +11,7 @@ a redelivery or a second process, leaves one row with the newest values.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -36,6 +36,8 @@ class RememberedMessage:
     conversation_id: str
     details: dict[str, str]
     created_at: datetime
+    workspace: str = ""
+    """The Slack team; empty where the platform has none."""
 
 
 def read_cursor(session: Session, platform: str, name: str) -> str | None:
@@ -52,23 +54,27 @@ def write_cursor(session: Session, platform: str, name: str, value: str, now: da
     )
 
 
-def remember_message(
-    session: Session, platform: str, message: RememberedMessage, workspace: str = ""
-) -> None:
-    """Store `message` under (platform, kind, external id), replacing an older row there."""
+def remember_messages(session: Session, platform: str, messages: Sequence[RememberedMessage]) -> None:
+    """Store each message under (platform, kind, external id), replacing an older row there
+    (one executemany for them all)."""
+    if not messages:
+        return
     connection = session.connection()
     connection.execute(
         _MESSAGE_UPSERT[connection.dialect.name],
-        {
-            "platform": platform,
-            "workspace": workspace,
-            "kind": message.kind,
-            "external_id": message.external_id,
-            "user_id": message.user_id,
-            "conversation_id": message.conversation_id,
-            "details": message.details,
-            "created_at": message.created_at,
-        },
+        [
+            {
+                "platform": platform,
+                "workspace": message.workspace,
+                "kind": message.kind,
+                "external_id": message.external_id,
+                "user_id": message.user_id,
+                "conversation_id": message.conversation_id,
+                "details": message.details,
+                "created_at": message.created_at,
+            }
+            for message in messages
+        ],
     )
 
 
@@ -82,10 +88,11 @@ def find_message(session: Session, platform: str, kind: str, external_id: str) -
     )
 
 
-def forget_message(session: Session, platform: str, kind: str, external_id: str) -> None:
-    """Delete the row under (platform, kind, external id), if there is one."""
-    key = {"platform": platform, "kind": kind, "external_id": external_id}
-    session.connection().execute(_FORGET_MESSAGE, key)
+def forget_messages(session: Session, platform: str, kind: str, external_ids: Sequence[str]) -> None:
+    """Delete the rows under (platform, kind, each external id), where there are any."""
+    if external_ids:
+        keys = {"platform": platform, "kind": kind, "external_ids": list(external_ids)}
+        session.connection().execute(_FORGET_MESSAGES, keys)
 
 
 def forget_messages_before(session: Session, platform: str, cutoff: datetime) -> int:
@@ -117,7 +124,11 @@ _MESSAGE_KEY = (
 _FIND_MESSAGE = select(
     _MESSAGES.c.user_id, _MESSAGES.c.conversation_id, _MESSAGES.c.details, _MESSAGES.c.created_at
 ).where(*_MESSAGE_KEY)
-_FORGET_MESSAGE = delete(_MESSAGES).where(*_MESSAGE_KEY)
+_FORGET_MESSAGES = delete(_MESSAGES).where(
+    _MESSAGES.c.platform == bindparam("platform"),
+    _MESSAGES.c.kind == bindparam("kind"),
+    _MESSAGES.c.external_id.in_(bindparam("external_ids", expanding=True)),
+)
 """Built once, like the upserts: a Slack prompt is looked up or forgotten at most events."""
 _CURSOR_UPSERT = _upserts(_CURSORS, ["platform", "name"], ["value", "updated_at"])
 _MESSAGE_UPSERT = _upserts(

@@ -3,7 +3,8 @@
 `receive` stores a request (`storage.inbox`) and returns once it is committed; only then
 may the adapter acknowledge it. Each learner then gets a lane, one task that takes their
 entries oldest first, runs the adapter's `work` on each, and marks it done together with
-whatever the work asks to save (`Finish`) in the transaction that takes the next entry.
+whatever the work asks to save (its result, given to the adapter's `save`) in the
+transaction that takes the next entry.
 Learners proceed side by side; one learner's entries never overlap, here or across
 processes. A background task renews this process's claims while it lives and, at start
 and every third of a lease, takes over entries whose process died (never claimed, or
@@ -23,6 +24,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -36,10 +38,11 @@ log = logging.getLogger(__name__)
 DEFAULT_LEASE_S = 30.0
 KEEP_DONE = timedelta(days=1)
 
-Finish = Callable[[Session], None]
-"""Saved in the transaction that marks an entry done (e.g. the messages it posted)."""
-Work = Callable[[Entry], Awaitable[Finish | None]]
-_LaneStep = tuple[str, tuple[Entry, Finish | None] | None, bool]
+Saved = TypeVar("Saved")
+"""What an entry's work asks to save when the entry is marked done (e.g. what it posted)."""
+
+
+_LaneStep = tuple[str, tuple[Entry, Saved | None] | None, bool]
 """A lane's learner key, the entry it just finished (with what to save) and its retake_own."""
 
 
@@ -52,17 +55,19 @@ class _Lane:
     task: asyncio.Task[None] | None = None
 
 
-class InboxWorker:
+class InboxWorker(Generic[Saved]):
     def __init__(
         self,
         database_work: DatabaseWork,
         platform: str,
-        work: Work,
+        work: Callable[[Entry], Awaitable[Saved | None]],
+        save: Callable[[Session, Sequence[Saved]], None],
         *,
         lease_s: float = DEFAULT_LEASE_S,
         tidy: Callable[[Session, datetime], object] | None = None,
     ) -> None:
-        """`work` does an entry's work and says what to save when it is marked done;
+        """`work` does an entry's work and says what to save when it is marked done; `save`
+        saves that for the entries finished together, in the transaction marking them done;
         `tidy` deletes the adapter's old rows, in the periodic transaction. Storing is
         urgent work: the acknowledgement waits for it, so it must not queue behind the
         engine's."""
@@ -72,6 +77,7 @@ class InboxWorker:
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = timedelta(seconds=lease_s)
         self._work = work
+        self._save = save
         self._tidy = tidy
         self._lanes: dict[str, _Lane] = {}
         self._keeper: asyncio.Task[None] | None = None
@@ -120,7 +126,7 @@ class InboxWorker:
     async def _run_lane(self, learner_key: str, lane: _Lane, entry: Entry | None, retake_own: bool) -> None:
         """`retake_own`: this process's claims on the learner's entries have no lane working
         on them any more (one failed), so the first take may take them again."""
-        finished: tuple[Entry, Finish | None] | None = None
+        finished: tuple[Entry, Saved | None] | None = None
         try:
             while True:
                 if entry is None:
@@ -141,7 +147,7 @@ class InboxWorker:
         finally:
             del self._lanes[learner_key]
 
-    async def _attempt(self, entry: Entry) -> Finish | None:
+    async def _attempt(self, entry: Entry) -> Saved | None:
         try:
             return await self._work(entry)
         except Exception:
@@ -157,16 +163,16 @@ class InboxWorker:
                 session, arrivals, worker=self.worker, now=datetime.now(UTC), lease=self.lease
             )
 
-    async def _finish_all(self, work: Sequence[_LaneStep]) -> list[Entry | None]:
+    async def _finish_all(self, work: Sequence[_LaneStep[Saved]]) -> list[Entry | None]:
         return await self._database_work.run(self._finish_and_take_all, work)
 
-    def _finish_and_take_all(self, work: Sequence[_LaneStep]) -> list[Entry | None]:
+    def _finish_and_take_all(self, work: Sequence[_LaneStep[Saved]]) -> list[Entry | None]:
         """Mark the finished entries done, with what their work asked to save, and take
         each learner's next entry."""
         with self._database.transaction() as session:
-            for _learner_key, finished, _retake_own in work:
-                if finished is not None and finished[1] is not None:
-                    finished[1](session)
+            saved = [finished[1] for _key, finished, _retake in work if finished and finished[1] is not None]
+            if saved:
+                self._save(session, saved)
             return inbox.finish_and_take_all(
                 session,
                 self.platform,

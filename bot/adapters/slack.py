@@ -40,14 +40,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters import slack_events, slack_support
 from bot.adapters.database_work import DatabaseWork
-from bot.adapters.inbox_worker import DEFAULT_LEASE_S, Finish, InboxWorker
+from bot.adapters.inbox_worker import DEFAULT_LEASE_S, InboxWorker
 from bot.adapters.slack_clients import Clients
 from bot.adapters.slack_delivery import Delivery
 from bot.adapters.slack_events import Incoming
 from bot.adapters.slack_home import home_view
 from bot.adapters.slack_install import oauth_settings
 from bot.adapters.slack_people import People
-from bot.adapters.slack_prompts import find_shown, forget_old, prompts_to_find, save_shown
+from bot.adapters.slack_prompts import ShownChanges, find_shown, forget_old, prompts_to_find, save_shown
 from bot.adapters.slack_settings import (
     SlackConfigError,
     SlackSettings,
@@ -172,6 +172,7 @@ class SlackBot:
             self._database_work,
             Platform.SLACK.value,
             self._work,
+            save_shown,
             lease_s=inbox_lease_s,
             tidy=forget_old,
         )
@@ -273,7 +274,7 @@ class SlackBot:
 
     # --- the work after the ack: one inbox entry ---------------------------------------
 
-    async def _work(self, entry: Entry) -> Finish | None:
+    async def _work(self, entry: Entry) -> ShownChanges | None:
         body = json.loads(entry.payload)
         if entry.kind in slack_support.KINDS:
             if self.support is not None:
@@ -290,7 +291,7 @@ class SlackBot:
             return await self._greet_newcomer(incoming, client, entry.attempts)
         return await self._handle(incoming, client, entry.attempts)
 
-    async def _handle(self, incoming: Incoming, client: AsyncWebClient, attempts: int) -> Finish:
+    async def _handle(self, incoming: Incoming, client: AsyncWebClient, attempts: int) -> ShownChanges:
         """The engine's replies shown in Slack. Taken over from a process that died after
         the engine committed, the learner gets where they are shown again instead."""
         profile = await self.people.profile(client, incoming.team, incoming.user)
@@ -298,9 +299,7 @@ class SlackBot:
         event = slack_events.inbound(incoming, profile, channel, datetime.now(UTC))
         replies, on_screen = await self._on_database(partial(self._replies, incoming, event, attempts))
         changes = await self.delivery.send(client, incoming, channel, replies, on_screen)
-        return partial(
-            save_shown, team=incoming.team, user=incoming.user, changes=changes, now=event.received_at
-        )
+        return ShownChanges(incoming.team, incoming.user, changes, event.received_at)
 
     def _replies(
         self, incoming: Incoming, event: InboundEvent, attempts: int
@@ -326,7 +325,7 @@ class SlackBot:
 
     async def _greet_newcomer(
         self, incoming: Incoming, client: AsyncWebClient, attempts: int
-    ) -> Finish | None:
+    ) -> ShownChanges | None:
         """The first look at the app's DM gets the welcome; later looks get nothing."""
         sender = Sender(Platform.SLACK, incoming.user, workspace=incoming.team)
         overview = await self._on_database(

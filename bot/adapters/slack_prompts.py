@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -22,9 +23,9 @@ from bot.messages import ChoiceAccepted, Platform, QuizQuestionReply, Reply
 from storage.platform_state import (
     RememberedMessage,
     find_message,
-    forget_message,
+    forget_messages,
     forget_messages_before,
-    remember_message,
+    remember_messages,
 )
 
 KIND = "slack_prompt"
@@ -71,17 +72,34 @@ def find_shown(session: Session, team: str, user: str, prompt_ids: Iterable[str]
     return found
 
 
-def save_shown(session: Session, team: str, user: str, changes: PromptChanges, now: datetime) -> None:
-    for prompt_id, shown in changes.items():
-        key = _key(team, user, prompt_id)
-        if shown is None:
-            forget_message(session, Platform.SLACK.value, KIND, key)
-            continue
-        details = {"ts": shown.ts, "kind": shown.kind, "blocks": json.dumps(shown.blocks)}
-        if shown.response_url is not None:
-            details["response_url"] = shown.response_url
-        remembered = RememberedMessage(KIND, key, user, shown.channel, details, now)
-        remember_message(session, Platform.SLACK.value, remembered, workspace=team)
+@dataclass(frozen=True)
+class ShownChanges:
+    """What one event changed on a learner's screen, saved when its inbox entry is done."""
+
+    team: str
+    user: str
+    changes: PromptChanges
+    now: datetime
+
+
+def save_shown(session: Session, saved: Sequence[ShownChanges]) -> None:
+    """Save several events' changes (of different learners) with one delete and one upsert."""
+    gone: list[str] = []
+    shown_now: list[RememberedMessage] = []
+    for each in saved:
+        for prompt_id, shown in each.changes.items():
+            key = _key(each.team, each.user, prompt_id)
+            if shown is None:
+                gone.append(key)
+                continue
+            details = {"ts": shown.ts, "kind": shown.kind, "blocks": json.dumps(shown.blocks)}
+            if shown.response_url is not None:
+                details["response_url"] = shown.response_url
+            shown_now.append(
+                RememberedMessage(KIND, key, each.user, shown.channel, details, each.now, workspace=each.team)
+            )
+    forget_messages(session, Platform.SLACK.value, KIND, gone)
+    remember_messages(session, Platform.SLACK.value, shown_now)
 
 
 def forget_old(session: Session, now: datetime) -> int:

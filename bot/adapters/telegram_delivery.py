@@ -39,7 +39,7 @@ from bot.messages import (
     Reply,
     TextReply,
 )
-from storage.platform_state import RememberedMessage, find_message, remember_message
+from storage.platform_state import RememberedMessage, find_message, remember_messages
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +115,7 @@ class Delivery:
 
     def _store(self, messages: list[RememberedMessage]) -> None:
         with self.database.transaction() as session:
-            for message in messages:
-                remember_message(session, PLATFORM, message)
+            remember_messages(session, PLATFORM, messages)
 
     async def _render(self, turn: _Turn, reply: Reply) -> None:
         chat = turn.target.chat_id
