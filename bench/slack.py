@@ -13,7 +13,7 @@ alternate between the two apps; a round ends when every reply is out.
 Prints JSON with both times per event, their ratio, and the engine's own CPU time per
 event; `--readme` also rewrites README's table row.
 
-    .venv/bin/python bench/slack.py [--learners 50] [--rounds 40]
+    .venv/bin/python bench/slack.py [--learners 50] [--rounds 40] [--engine-replayed]
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import re
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -45,6 +46,7 @@ from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 from bench.readme import update_readme_row  # noqa: E402
 from bot.adapters.slack import EVENTS_PATH, slack_bot  # noqa: E402
 from bot.content.loader import load_content  # noqa: E402
+from bot.content.model import ContentPack  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.messages import InboundEvent, Reply  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -107,16 +109,40 @@ def next_move(learner: SlackLearner, serial: int, typed_last: set[str]) -> Reque
 
 
 class TimedEngine(Engine):
-    """The engine, counting the CPU time its calls take (they run on worker threads)."""
+    """The engine, counting the CPU time its calls take (they run on worker threads), and
+    keeping each learner's replies in order for a `ReplayingEngine`."""
 
     cpu_seconds = 0.0
+
+    def __init__(self, content: ContentPack, database: Database) -> None:
+        super().__init__(content, database)
+        self.replies: dict[str, list[tuple[Reply, ...]]] = defaultdict(list)
 
     def handle(self, event: InboundEvent) -> tuple[Reply, ...]:
         started = time.thread_time()
         try:
-            return super().handle(event)
+            replies = super().handle(event)
         finally:
             self.cpu_seconds += time.thread_time() - started
+        self.replies[event.sender.user_id].append(replies)
+        return replies
+
+
+class ReplayingEngine(TimedEngine):
+    """`--engine-replayed`: answers each learner's n-th event with the replies a real engine
+    gave it in an earlier run of the same script, touching no database: what is left is
+    the Slack side alone (Bolt, the inbox, rendering, the Web API calls)."""
+
+    def __init__(self, content: ContentPack, database: Database, recorded: TimedEngine) -> None:
+        super().__init__(content, database)
+        self._recorded = recorded.replies
+        self._next: dict[str, int] = defaultdict(int)
+
+    def handle(self, event: InboundEvent) -> tuple[Reply, ...]:
+        learner = event.sender.user_id
+        position = self._next[learner]
+        self._next[learner] += 1
+        return self._recorded[learner][position]
 
 
 @asynccontextmanager
@@ -190,11 +216,14 @@ async def bare_bolt(fake: FakeSlack) -> AsyncIterator[BareRound]:
         await runner.cleanup()
 
 
-async def run(learners: int, rounds: int) -> dict[str, object]:
+async def run(
+    learners: int, rounds: int, *, replay: TimedEngine | None = None
+) -> tuple[dict[str, object], TimedEngine]:
     """Rounds alternate between the two apps, so a busy moment on the machine hits both.
 
     Each app has a fake Slack of its own: the bare app's "ok" replies must not land in the
-    DMs the learners read their next move from."""
+    DMs the learners read their next move from. With `replay` (the engine of an earlier
+    run), Lessonloop's engine replays that run's replies instead of working."""
     fake, bare_fake = FakeSlack(), FakeSlack()
     for each in (fake, bare_fake):
         await each.start()
@@ -203,7 +232,10 @@ async def run(learners: int, rounds: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as folder:
         database = Database(f"sqlite:///{folder}/bench.db")
         upgrade(database)
-        engine = TimedEngine(load_content([ROOT / "content"]), database)
+        content = load_content([ROOT / "content"])
+        engine = (
+            TimedEngine(content, database) if replay is None else ReplayingEngine(content, database, replay)
+        )
         try:
             async with lessonloop(fake, engine, learners) as ours_round, bare_bolt(bare_fake) as bare_round:
                 for number in range(WARM_UP_ROUNDS + rounds):
@@ -219,7 +251,7 @@ async def run(learners: int, rounds: int) -> dict[str, object]:
     if fake.violations:
         raise SystemExit(f"the fake Slack refused messages: {fake.violations[:3]}")
     events = learners * rounds
-    return {
+    figures: dict[str, object] = {
         "events": events,
         "learners": learners,
         "lessonloop_ms_per_event": round(ours / events * 1000, 3),
@@ -228,8 +260,11 @@ async def run(learners: int, rounds: int) -> dict[str, object]:
         "bare_bolt_events_per_second": round(events / bare),
         "ratio": round(ours / bare, 2),
         "engine_cpu_ms_per_event": round(engine.cpu_seconds / events * 1000, 3),
+        "engine": "replayed" if replay is not None else "real",
+        "web_api_calls_per_event": round(len(fake.calls) / (learners * (WARM_UP_ROUNDS + rounds)), 2),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     }
+    return figures, engine
 
 
 def main() -> None:
@@ -237,12 +272,20 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--readme", action="store_true", help="write the figures into README.md")
+    parser.add_argument(
+        "--engine-replayed",
+        action="store_true",
+        help="run twice; the second run's engine replays the first's replies (no engine, no "
+        "engine database work): what the Slack side alone costs",
+    )
     arguments = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as one process would have
-    result = asyncio.run(run(arguments.learners, arguments.rounds))
+    result, engine = asyncio.run(run(arguments.learners, arguments.rounds))
+    if arguments.engine_replayed:
+        result, _replayed = asyncio.run(run(arguments.learners, arguments.rounds, replay=engine))
     print(json.dumps(result, indent=2))
-    if arguments.readme:
+    if arguments.readme and not arguments.engine_replayed:
         update_readme_row(
             ROOT / "README.md",
             "slack",
