@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, event, select
 
-from bot.adapters.database_work import DatabaseWork
+from bot.adapters.database_work import MAX_BATCH_S, DatabaseWork
 from storage.db import Database
 from storage.events import claim_event
 from storage.migrate import upgrade
@@ -93,11 +94,11 @@ class Gate:
         return "gate"
 
 
-def test_jobs_that_queue_while_the_thread_is_busy_share_one_commit(tmp_path: Path) -> None:
-    asyncio.run(_jobs_that_queue_while_the_thread_is_busy_share_one_commit(tmp_path))
+def test_jobs_that_queue_while_a_batch_runs_join_it(tmp_path: Path) -> None:
+    asyncio.run(_jobs_that_queue_while_a_batch_runs_join_it(tmp_path))
 
 
-async def _jobs_that_queue_while_the_thread_is_busy_share_one_commit(tmp_path: Path) -> None:
+async def _jobs_that_queue_while_a_batch_runs_join_it(tmp_path: Path) -> None:
     database = _sqlite(tmp_path)
     commits: list[int] = []
     event.listen(database.engine, "commit", lambda _connection: commits.append(1))
@@ -114,7 +115,7 @@ async def _jobs_that_queue_while_the_thread_is_busy_share_one_commit(tmp_path: P
     finally:
         work.close()
         database.dispose()
-    assert len(commits) == 2  # the gate's batch, then the five together
+    assert len(commits) == 1  # the five queued while the gate ran joined its batch
     assert committed(database) == [f"e{number}" for number in range(5)]
 
 
@@ -163,3 +164,33 @@ def _sqlite(tmp_path: Path) -> Database:
     database = Database(f"sqlite:///{tmp_path}/work.db")
     upgrade(database)
     return database
+
+
+def test_a_batch_that_has_worked_long_enough_commits_before_taking_more(tmp_path: Path) -> None:
+    asyncio.run(_a_batch_that_has_worked_long_enough_commits_before_taking_more(tmp_path))
+
+
+async def _a_batch_that_has_worked_long_enough_commits_before_taking_more(tmp_path: Path) -> None:
+    database = _sqlite(tmp_path)
+    commits: list[int] = []
+    event.listen(database.engine, "commit", lambda _connection: commits.append(1))
+    work = DatabaseWork(database, name="test")
+    try:
+        gate = Gate()
+
+        def slow() -> str:
+            gate()
+            time.sleep(MAX_BATCH_S * 1.5)
+            return claim(database, "slow")
+
+        first = asyncio.ensure_future(work.run(slow))
+        await asyncio.to_thread(gate.entered.wait, 10)
+        queued = [asyncio.ensure_future(work.run(claim, database, f"e{number}")) for number in range(3)]
+        await asyncio.sleep(0)
+        gate.opened.set()
+        assert await first == "slow"
+        await asyncio.gather(*queued)
+    finally:
+        work.close()
+        database.dispose()
+    assert len(commits) == 2  # the slow job's batch closed after it; the three went together

@@ -8,8 +8,8 @@ finds it taken sleeps in SQLite's busy handler (1, 2, 5, 10 ms...) well past the
 is free again. SQLite therefore gets one thread, and it runs the jobs waiting for it in one
 `Database.batch`: each job's transactions become savepoints, and one commit (about 0.1 ms
 of WAL writing, more than a small transaction's statements cost) makes them all permanent.
-Nobody waits for a batch to fill: a job queued while the database is idle runs at once,
-alone; under load the jobs that queued up meanwhile share the next commit. A job's result
+Nobody waits for a batch to fill: a job queued while the database is idle starts at once,
+and jobs queued while a batch runs join it, up to 64 jobs or 20 ms of work. A job's result
 is handed back only after its batch is committed, so "stored" still means stored.
 PostgreSQL, which locks a learner's row rather than the database, runs transactions side
 by side on several threads instead.
@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -39,8 +40,10 @@ POSTGRESQL_THREADS = 8
 """Transactions in flight at once on PostgreSQL (the pool's default size is 5 + 10 overflow)."""
 POSTGRESQL_URGENT_THREADS = 2
 MAX_BATCH = 64
-"""Jobs per SQLite commit at most: bounds how long the write lock is held (other processes
-on the file wait for it) and how long the last job of a batch waits for its answer."""
+MAX_BATCH_S = 0.02
+"""Jobs, and seconds of work, per SQLite commit at most: they bound how long the write lock
+is held (other processes on the file wait for it) and how long the first job of a batch
+waits for its answer."""
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -126,31 +129,36 @@ class _GroupCommitter(threading.Thread):
             with self._waiting:
                 while not self._urgent and not self._normal and not self._stopping:
                     self._waiting.wait()
-                if not self._urgent and not self._normal:
-                    return
-                jobs = [_next(self._urgent, self._normal) for _ in range(self._queued(MAX_BATCH))]
-            _answer(self._run_batch(jobs))
+            first = self._take()
+            if first is None:  # stopping, and nothing left
+                return
+            _answer(self._run_batch(first))
 
-    def _queued(self, most: int) -> int:
-        return min(most, len(self._urgent) + len(self._normal))
+    def _take(self) -> _Job | None:
+        with self._waiting:
+            if self._urgent:
+                return self._urgent.popleft()
+            return self._normal.popleft() if self._normal else None
 
-    def _run_batch(self, jobs: list[_Job]) -> list[_Outcome]:
+    def _run_batch(self, first: _Job) -> list[_Outcome]:
+        """`first`, then whatever is waiting, up to `MAX_BATCH` jobs or `MAX_BATCH_S` of
+        work (jobs queued meanwhile join too), then one commit."""
         outcomes: list[_Outcome] = []
+        started = time.monotonic()
+        job: _Job | None = first
         try:
             with self._database.batch():
-                for job in jobs:
+                while job is not None:
                     try:
                         outcomes.append((job, job.work(), None))
-                    except Exception as error:  # that job's savepoint is undone; the rest stand
+                    except BaseException as error:  # that job's savepoint is undone; the rest stand
                         outcomes.append((job, None, error))
-        except Exception as error:  # the commit failed: nothing of the batch was kept
-            log.warning("a batch of %d database jobs failed to commit: %s", len(jobs), error)
-            return [(job, None, error) for job in jobs]
+                    full = len(outcomes) >= MAX_BATCH or time.monotonic() - started >= MAX_BATCH_S
+                    job = None if full else self._take()
+        except Exception as error:  # the batch could not begin or commit: none of it was kept
+            log.warning("a batch of database work failed to commit: %s", error)
+            return [(done, None, error) for done, _result, _error in outcomes] or [(first, None, error)]
         return outcomes
-
-
-def _next(urgent: deque[_Job], normal: deque[_Job]) -> _Job:
-    return urgent.popleft() if urgent else normal.popleft()
 
 
 def _answer(outcomes: list[_Outcome]) -> None:
