@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import event
 
 from bot.adapters.database_work import MAX_BATCH_S, DatabaseWork
 from storage.db import Database
 from storage.events import claim_event
 from storage.migrate import upgrade
-from storage.models import ProcessedEvent
+from tests.committed_rows import committed_event_ids
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -36,17 +36,6 @@ def fail(database: Database, event_id: str) -> str:
         raise BrokenError(event_id)
 
 
-def committed(database: Database) -> list[str]:
-    """What a connection of its own sees (`database`'s SQLite connections would queue
-    behind an open batch for the write lock)."""
-    engine = create_engine(database.url)
-    try:
-        with engine.connect() as connection:
-            return sorted(connection.scalars(select(ProcessedEvent.event_id)))
-    finally:
-        engine.dispose()
-
-
 def test_an_answer_comes_only_once_its_work_is_committed(database: Database) -> None:
     asyncio.run(_an_answer_comes_only_once_its_work_is_committed(database))
 
@@ -55,7 +44,7 @@ async def _an_answer_comes_only_once_its_work_is_committed(database: Database) -
     work = DatabaseWork(database, name="test")
     try:
         assert await work.run(claim, database, "one") == "one"
-        assert committed(database) == ["one"]
+        assert committed_event_ids(database) == ["one"]
     finally:
         work.close()
 
@@ -78,7 +67,7 @@ async def _a_failing_job_fails_alone(database: Database) -> None:
     assert results[0] == "before"
     assert results[2] == "after"
     assert isinstance(results[1], BrokenError)
-    assert committed(database) == ["after", "before"]
+    assert committed_event_ids(database) == ["after", "before"]
 
 
 class Gate:
@@ -99,9 +88,7 @@ def test_jobs_that_queue_while_a_batch_runs_join_it(tmp_path: Path) -> None:
 
 
 async def _jobs_that_queue_while_a_batch_runs_join_it(tmp_path: Path) -> None:
-    database = _sqlite(tmp_path)
-    commits: list[int] = []
-    event.listen(database.engine, "commit", lambda _connection: commits.append(1))
+    database, commits = _counting_commits(tmp_path)
     work = DatabaseWork(database, name="test")
     try:
         gate = Gate()
@@ -116,7 +103,7 @@ async def _jobs_that_queue_while_a_batch_runs_join_it(tmp_path: Path) -> None:
         work.close()
         database.dispose()
     assert len(commits) == 1  # the five queued while the gate ran joined its batch
-    assert committed(database) == [f"e{number}" for number in range(5)]
+    assert committed_event_ids(database) == [f"e{number}" for number in range(5)]
 
 
 def test_urgent_work_goes_ahead_of_the_work_waiting(tmp_path: Path) -> None:
@@ -160,6 +147,14 @@ async def _closing_finishes_the_work_already_queued(database: Database) -> None:
         await work.run(claim, database, "too late")
 
 
+def _counting_commits(tmp_path: Path) -> tuple[Database, list[int]]:
+    """A SQLite database, and a list that grows by one at each of its commits."""
+    database = _sqlite(tmp_path)
+    commits: list[int] = []
+    event.listen(database.engine, "commit", lambda _connection: commits.append(1))
+    return database, commits
+
+
 def _sqlite(tmp_path: Path) -> Database:
     database = Database(f"sqlite:///{tmp_path}/work.db")
     upgrade(database)
@@ -171,9 +166,7 @@ def test_a_batch_that_has_worked_long_enough_commits_before_taking_more(tmp_path
 
 
 async def _a_batch_that_has_worked_long_enough_commits_before_taking_more(tmp_path: Path) -> None:
-    database = _sqlite(tmp_path)
-    commits: list[int] = []
-    event.listen(database.engine, "commit", lambda _connection: commits.append(1))
+    database, commits = _counting_commits(tmp_path)
     work = DatabaseWork(database, name="test")
     try:
         gate = Gate()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import create_engine, select
 
 from storage.db import Database
 from storage.events import claim_event
 from storage.models import ProcessedEvent
+from tests.committed_rows import committed_event_ids
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -36,24 +36,13 @@ def claim_then_break(database: Database, event_id: str) -> None:
         raise BrokenError
 
 
-def stored(database: Database) -> list[str]:
-    """What another connection sees: only committed rows. (Not through `database`: its
-    SQLite connections begin with `BEGIN IMMEDIATE`, which waits for the open batch.)"""
-    engine = create_engine(database.url)
-    try:
-        with engine.connect() as connection:
-            return sorted(connection.scalars(select(ProcessedEvent.event_id)))
-    finally:
-        engine.dispose()
-
-
 def test_a_batch_commits_its_transactions_together_at_its_end(database: Database) -> None:
     with database.batch():
         for event_id in ("a", "b"):
             with database.transaction() as session:
                 claim_event(session, "slack", event_id, NOW)
-        assert stored(database) == []
-    assert stored(database) == ["a", "b"]
+        assert committed_event_ids(database) == []
+    assert committed_event_ids(database) == ["a", "b"]
 
 
 def test_a_failing_transaction_is_undone_and_the_others_in_its_batch_stay(database: Database) -> None:
@@ -64,7 +53,7 @@ def test_a_failing_transaction_is_undone_and_the_others_in_its_batch_stay(databa
             fail_after_writing(database, "undone", flushed=True)
         with database.transaction() as session:
             claim_event(session, "slack", "after", NOW)
-    assert stored(database) == ["after", "kept"]
+    assert committed_event_ids(database) == ["after", "kept"]
 
 
 def test_objects_added_but_not_flushed_by_a_failed_transaction_are_not_saved_later(
@@ -75,7 +64,7 @@ def test_objects_added_but_not_flushed_by_a_failed_transaction_are_not_saved_lat
             fail_after_writing(database, "pending", flushed=False)
         with database.transaction() as session:
             session.add(ProcessedEvent(platform="slack", event_id="next", received_at=NOW))
-    assert stored(database) == ["next"]
+    assert committed_event_ids(database) == ["next"]
 
 
 def test_a_transaction_sees_what_the_earlier_ones_of_its_batch_did(database: Database) -> None:
@@ -89,7 +78,7 @@ def test_a_transaction_sees_what_the_earlier_ones_of_its_batch_did(database: Dat
 def test_an_error_outside_any_transaction_undoes_the_whole_batch(database: Database) -> None:
     with pytest.raises(BrokenError):
         claim_then_break(database, "lost")
-    assert stored(database) == []
+    assert committed_event_ids(database) == []
 
 
 def test_batches_do_not_nest(database: Database) -> None:
