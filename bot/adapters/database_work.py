@@ -99,8 +99,8 @@ _Outcome = tuple[_Job, Any, BaseException | None]
 
 
 class _GroupCommitter(threading.Thread):
-    """The one SQLite thread: takes every job waiting (urgent first, up to `MAX_BATCH`),
-    runs them in one batch, and answers them once it is committed."""
+    """The one SQLite thread: runs the jobs waiting (urgent first) in one batch, until
+    none is left or the batch is full, and answers them once it is committed."""
 
     def __init__(self, database: Database, name: str) -> None:
         super().__init__(name=f"{name}-db", daemon=True)
