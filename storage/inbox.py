@@ -87,23 +87,16 @@ def store(session: Session, arrival: Arrival) -> bool:
     return connection.execute(_STORE[connection.dialect.name], values).first() is not None
 
 
-def store_and_take(
-    session: Session, arrival: Arrival, *, worker: str, now: datetime, lease: timedelta
-) -> tuple[bool, Entry | None]:
-    """`store`, then `take_next` for the arrival's learner, in the caller's transaction.
-
-    The common case (nothing older waits for this learner) costs one insert and one
-    lookup: the entry is inserted already claimed by `worker`, and the claim is withdrawn
-    if, under the learner's lock, an older unfinished entry turns up."""
-    return store_and_take_all(session, [arrival], worker=worker, now=now, lease=lease)[0]
-
-
 def store_and_take_all(
     session: Session, arrivals: Sequence[Arrival], *, worker: str, now: datetime, lease: timedelta
 ) -> list[tuple[bool, Entry | None]]:
-    """`store_and_take` for each of `arrivals` in turn (all of one platform), as if one
-    after the other, but with one insert and one lookup for them all (storing is what
-    every acknowledgement waits for, and under load many arrive together)."""
+    """Store each of `arrivals` (all of one platform) and take it for `worker` if nothing
+    older of its learner is unfinished, as if one after the other; False for a duplicate.
+
+    One multi-row insert and one lookup serve them all in the common case (storing is what
+    every acknowledgement waits for, and under load many arrive together): each entry is
+    inserted already claimed, and the claim is withdrawn if, under the learner's lock, an
+    older unfinished entry turns up; then `take_next` decides what the learner gets."""
     if not arrivals:
         return []
     platform = arrivals[0].platform
@@ -143,9 +136,10 @@ def finish_and_take_all(
     now: datetime,
     lease: timedelta,
 ) -> list[Entry | None]:
-    """For each (learner key, entry finished or None, retake_own): `finish` the entry, then
-    `take_next` for the learner; with one update and one lookup for them all when nothing
-    more waits for those learners."""
+    """For each (learner key, entry finished or None, retake_own): mark the entry done (its
+    work and replies are out), then `take_next` for the learner in the same transaction, so
+    no other process can slip in between; one update and one lookup for them all when
+    nothing more waits for those learners."""
     if not work:
         return []
     keys = sorted({learner_key for learner_key, _entry, _retake in work})
@@ -219,13 +213,6 @@ def _claimed_entry(entry_id: int, arrival: Arrival) -> Entry:
         received_at=arrival.received_at,
         attempts=1,
     )
-
-
-def finish(session: Session, entry: Entry, now: datetime) -> None:
-    """Mark `entry` done: its work and replies are out. Take the next one in the same
-    transaction (`take_next`), so no other process can slip in between."""
-    _lock_learner(session, entry.platform, entry.learner_key)
-    session.connection().execute(_MARK_DONE, {"entry_id": entry.id, "now": now})
 
 
 def renew_claims(session: Session, worker: str, now: datetime) -> int:

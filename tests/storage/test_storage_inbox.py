@@ -5,21 +5,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import update
+
 from storage.db import Database
 from storage.inbox import (
     MAX_ATTEMPTS,
     Arrival,
     Entry,
-    finish,
     finish_and_take_all,
     forget_done_before,
     learners_waiting,
     renew_claims,
     store,
-    store_and_take,
     store_and_take_all,
     take_next,
 )
+from storage.models import InboxEntry
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
@@ -40,8 +41,9 @@ def take(database: Database, worker: str, at: datetime = NOW, learner: str = "T1
 
 
 def done(database: Database, entry: Entry, at: datetime = NOW) -> None:
+    """`entry` marked done by a worker that then stops (takes nothing next)."""
     with database.transaction() as session:
-        finish(session, entry, at)
+        session.execute(update(InboxEntry).where(InboxEntry.id == entry.id).values(done_at=at))
 
 
 def test_a_redelivery_is_dropped_when_stored(database: Database) -> None:
@@ -108,14 +110,17 @@ def test_finished_entries_are_forgotten_after_a_while(database: Database) -> Non
 
 def test_storing_takes_the_entry_unless_an_older_one_of_the_learner_waits(database: Database) -> None:
     with database.transaction() as session:
-        stored_now, taken = store_and_take(session, arrival("Ev1"), worker="a", now=NOW, lease=LEASE)
+        [(stored_now, taken)] = store_and_take_all(
+            session, [arrival("Ev1")], worker="a", now=NOW, lease=LEASE
+        )
     assert stored_now is True
     assert taken is not None
     assert (taken.event_id, taken.attempts) == ("Ev1", 1)
     with database.transaction() as session:
         # Ev1 is a's and unfinished: b stores Ev2 but may not take it, nor Ev1.
-        assert store_and_take(session, arrival("Ev2"), worker="b", now=NOW, lease=LEASE) == (True, None)
-        assert store_and_take(session, arrival("Ev2"), worker="b", now=NOW, lease=LEASE) == (False, None)
+        again = [arrival("Ev2")]
+        assert store_and_take_all(session, again, worker="b", now=NOW, lease=LEASE) == [(True, None)]
+        assert store_and_take_all(session, again, worker="b", now=NOW, lease=LEASE) == [(False, None)]
     done(database, taken)
     after = take(database, "b")
     assert after is not None
