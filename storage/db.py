@@ -102,14 +102,14 @@ def _savepoint(connection: Connection) -> Iterator[Session]:
     The savepoint is set through the driver: SQLAlchemy's own `begin_nested` costs about as
     much as the commit a batch saves. The session never commits or rolls back the batch
     (`rollback_only` is only about `Session.rollback`, which this never calls); its pending
-    objects are flushed before the savepoint is released, and on error discarded with it."""
+    objects are flushed before the savepoint is released; on error they are discarded with
+    the session, which is this transaction's alone."""
     connection.exec_driver_sql(f"SAVEPOINT {_SAVEPOINT}")
     session = Session(bind=connection, expire_on_commit=False, join_transaction_mode="rollback_only")
     try:
         yield session
         session.flush()
     except BaseException:
-        session.expunge_all()
         connection.exec_driver_sql(f"ROLLBACK TO {_SAVEPOINT}")
         connection.exec_driver_sql(f"RELEASE {_SAVEPOINT}")
         raise

@@ -51,16 +51,10 @@ class Arrival:
 
 
 @dataclass(frozen=True)
-class Entry:
-    """A stored request handed to a process to work on."""
+class Entry(Arrival):
+    """A stored request handed to a process to work on: the arrival, with its row."""
 
     id: int
-    platform: str
-    event_id: str
-    learner_key: str
-    kind: str
-    payload: str
-    received_at: datetime
     attempts: int
     """How often it was taken, this time included: above 1, an earlier process died on it."""
 
@@ -203,16 +197,7 @@ def take_next(
 
 
 def _claimed_entry(entry_id: int, arrival: Arrival) -> Entry:
-    return Entry(
-        id=entry_id,
-        platform=arrival.platform,
-        event_id=arrival.event_id,
-        learner_key=arrival.learner_key,
-        kind=arrival.kind,
-        payload=arrival.payload,
-        received_at=arrival.received_at,
-        attempts=1,
-    )
+    return Entry(**vars(arrival), id=entry_id, attempts=1)
 
 
 def renew_claims(session: Session, worker: str, now: datetime) -> int:

@@ -116,14 +116,13 @@ def _upserts(table: Table, keys: list[str], updated: list[str]) -> dict[str, Ins
     return built
 
 
-_MESSAGE_KEY = (
+_FIND_MESSAGE = select(
+    _MESSAGES.c.user_id, _MESSAGES.c.conversation_id, _MESSAGES.c.details, _MESSAGES.c.created_at
+).where(
     _MESSAGES.c.platform == bindparam("platform"),
     _MESSAGES.c.kind == bindparam("kind"),
     _MESSAGES.c.external_id == bindparam("external_id"),
 )
-_FIND_MESSAGE = select(
-    _MESSAGES.c.user_id, _MESSAGES.c.conversation_id, _MESSAGES.c.details, _MESSAGES.c.created_at
-).where(*_MESSAGE_KEY)
 _FORGET_MESSAGES = delete(_MESSAGES).where(
     _MESSAGES.c.platform == bindparam("platform"),
     _MESSAGES.c.kind == bindparam("kind"),

@@ -83,6 +83,36 @@ class Gate:
         return "gate"
 
 
+def test_no_job_of_a_batch_is_answered_before_the_batch_commits(tmp_path: Path) -> None:
+    asyncio.run(_no_job_of_a_batch_is_answered_before_the_batch_commits(tmp_path))
+
+
+async def _no_job_of_a_batch_is_answered_before_the_batch_commits(tmp_path: Path) -> None:
+    """A job done while a later job of its batch still runs must not hear "done" yet: its
+    row is not committed until the whole batch is."""
+    database = _sqlite(tmp_path)
+    work = DatabaseWork(database, name="test")
+    try:
+        first_gate, second_gate = Gate(), Gate()
+        blocker = asyncio.ensure_future(work.run(first_gate))
+        await asyncio.to_thread(first_gate.entered.wait, 10)
+        claimed = asyncio.ensure_future(work.run(claim, database, "early"))
+        late = asyncio.ensure_future(work.run(second_gate))
+        await asyncio.sleep(0)
+        first_gate.opened.set()
+        await asyncio.to_thread(second_gate.entered.wait, 10)  # "early" ran; the batch is open
+        done, _pending = await asyncio.wait([claimed], timeout=0.2)
+        assert not done
+        assert committed_event_ids(database) == []
+        second_gate.opened.set()
+        assert await claimed == "early"
+        assert committed_event_ids(database) == ["early"]
+        await asyncio.gather(blocker, late)
+    finally:
+        work.close()
+        database.dispose()
+
+
 def test_jobs_that_queue_while_a_batch_runs_join_it(tmp_path: Path) -> None:
     asyncio.run(_jobs_that_queue_while_a_batch_runs_join_it(tmp_path))
 
