@@ -46,8 +46,8 @@ sys.path.insert(0, str(ROOT))
 from bench.faq_data import DataSet, Query, banking77, clinc150, csv_pair, phrasings_per_category  # noqa: E402
 from bench.readme import update_readme_row  # noqa: E402
 from bot.content.model import ContentPack, Faq, FaqEntry, LocalText  # noqa: E402
-from bot.faq import ANSWER_AT, ANSWER_MARGIN, SUGGEST_AT, Decision, FaqMatcher  # noqa: E402
-from bot.faq_embeddings import Encoder  # noqa: E402
+from bot.faq.embeddings import Encoder  # noqa: E402
+from bot.faq.matcher import ANSWER_AT, ANSWER_MARGIN, SUGGEST_AT, Decision, FaqMatcher  # noqa: E402
 
 LOCALE = "en"
 

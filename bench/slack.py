@@ -44,7 +44,7 @@ from slack_bolt.context.say.async_say import AsyncSay  # noqa: E402
 from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 
 from bench.readme import update_readme_row  # noqa: E402
-from bot.adapters.slack import EVENTS_PATH, slack_bot  # noqa: E402
+from bot.adapters.slack.app import EVENTS_PATH, slack_bot  # noqa: E402
 from bot.content.loader import load_content  # noqa: E402
 from bot.content.model import ContentPack  # noqa: E402
 from bot.engine import Engine  # noqa: E402

@@ -46,9 +46,9 @@ from telegram import Update  # noqa: E402
 from telegram.ext import Application, ContextTypes, MessageHandler, filters  # noqa: E402
 
 from bench.readme import update_readme_row  # noqa: E402
-from bot.adapters.telegram import telegram_bot  # noqa: E402
-from bot.adapters.telegram_pacing import Pacing  # noqa: E402
-from bot.adapters.telegram_settings import TelegramSettings  # noqa: E402
+from bot.adapters.telegram.app import telegram_bot  # noqa: E402
+from bot.adapters.telegram.pacing import Pacing  # noqa: E402
+from bot.adapters.telegram.settings import TelegramSettings  # noqa: E402
 from bot.content.loader import load_content  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from storage.db import Database  # noqa: E402

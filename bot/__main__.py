@@ -155,9 +155,9 @@ def _chat(settings: Settings, learner: str | None, locale: str | None) -> int:
 
 
 def _faq_test(settings: Settings, question: str, locale: str | None) -> int:
-    from bot import faq
     from bot.content.errors import ContentInvalid
     from bot.content.loader import load_content
+    from bot.faq import matcher as faq
 
     try:
         content = load_content([settings.content_dir], settings.default_locale)
@@ -178,8 +178,8 @@ def _faq_test(settings: Settings, question: str, locale: str | None) -> int:
 def _faq_gaps(settings: Settings, days: int, limit: int) -> int:
     from datetime import UTC, datetime, timedelta
 
-    from bot.faq_embeddings import shared_encoder
-    from bot.support import describe, group_gaps, unsettled_questions
+    from bot.faq.embeddings import shared_encoder
+    from bot.faq.gaps import describe, group_gaps, unsettled_questions
     from storage.db import Database
 
     database = Database(settings.database_url)
@@ -230,7 +230,7 @@ def _helpdesk_replies(settings: Settings, engine: Engine, port: int | None, host
     if port is None:
         yield
         return
-    from bot.handoff_replies import REPLIES_PATH, ReplyServer
+    from bot.handoff.helpdesk_replies import REPLIES_PATH, ReplyServer
 
     if not settings.support.webhook_secret:
         raise SystemExit("lessonloop: --support-port needs support_webhook_url and support_webhook_secret")
@@ -261,7 +261,7 @@ def _run(settings: Settings, arguments: argparse.Namespace) -> int:
 
     serve: Callable[[Engine], int]
     if arguments.platform == "telegram":
-        from bot.adapters import telegram
+        from bot.adapters.telegram import app as telegram
 
         telegram_settings = telegram.settings_or_exit(webhook=arguments.webhook, url=arguments.url)
         serve = partial(
@@ -272,7 +272,7 @@ def _run(settings: Settings, arguments: argparse.Namespace) -> int:
             listen=arguments.listen,
         )
     else:
-        from bot.adapters import slack
+        from bot.adapters.slack import app as slack
 
         slack_settings = slack.settings_or_exit(http=arguments.http)
         serve = partial(

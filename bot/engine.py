@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from bot import commands, lessons, questions, quizzes, surveys
 from bot.config import SupportDesk
 from bot.content.model import ContentPack
-from bot.faq import Decision, FaqMatcher
+from bot.faq.matcher import Decision, FaqMatcher
+from bot.flows import commands, lessons, questions, quizzes, surveys
 from bot.messages import (
     ChoiceAccepted,
     ChoicePrompt,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.config import SupportDesk
 from bot.content.model import ContentPack, LocalText
 from bot.content.templates import LearnerView, render_text
-from bot.faq import FaqMatcher
+from bot.faq.matcher import FaqMatcher
 from bot.messages import Choice, ChoicePrompt, Reply, TextReply
 from bot.phrases import phrase
 from bot.state import Conversation, OpenPrompt, PromptKind, choice_id

@@ -294,7 +294,7 @@ class Handoff(Base):
     the "Did you mean" candidates fitted)"""
     question: Mapped[str] = mapped_column(Text)
     transcript: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
-    """The learner's last turns before the question, oldest first: `bot.handoff.Turn` rows."""
+    """The learner's last turns before the question, oldest first: `bot.handoff.cases.Turn` rows."""
     status: Mapped[str] = mapped_column(String(16), default="open")
     """open, resolved"""
     opened_at: Mapped[datetime]
@@ -321,7 +321,7 @@ class HandoffDelivery(Base):
     destination: Mapped[str] = mapped_column(String(16))
     """slack, telegram or webhook"""
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    """pending, sent, failed (given up after `bot.handoff_dispatch.MAX_ATTEMPTS`)"""
+    """pending, sent, failed (given up after `bot.handoff.dispatch.MAX_ATTEMPTS`)"""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     """When it may be tried (again); while a process is sending, the end of its lease."""
@@ -348,7 +348,7 @@ class LearnerMessage(Base):
     """support_reply, handoff_resolved"""
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    """pending, sent, failed (given up after `bot.handoff_dispatch.MAX_ATTEMPTS`)"""
+    """pending, sent, failed (given up after `bot.handoff.dispatch.MAX_ATTEMPTS`)"""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -3,7 +3,7 @@
 Multi-workspace Slack installs keep each workspace's bot token in our own database. The
 tables are declared on our metadata (so the migrations and the schema test cover them) by
 slack_sdk's own table builders, so they cannot drift from what its stores query: the stores
-in `bot.adapters.slack_install` are given the same table names.
+in `bot.adapters.slack.install` are given the same table names.
 """
 
 from __future__ import annotations

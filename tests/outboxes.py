@@ -11,7 +11,7 @@ import time
 
 from sqlalchemy import func, select
 
-from bot.handoff_dispatch import Dispatcher
+from bot.handoff.dispatch import Dispatcher
 from storage.db import Database
 from storage.models import HandoffDelivery, LearnerMessage
 

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from bot.config import SupportDesk
 from bot.content.loader import load_content
 from bot.engine import Engine
-from bot.handoff_dispatch import MAX_ATTEMPTS, Dispatcher, backoff
-from bot.handoff_webhook import WebhookDestination
+from bot.handoff.dispatch import MAX_ATTEMPTS, Dispatcher, backoff
+from bot.handoff.webhook import WebhookDestination
 from storage.db import Database
 from storage.models import HandoffDelivery
 from tests.engine.chat import Chat, Clock

@@ -15,7 +15,7 @@ import onnxruntime
 from tokenizers import Tokenizer
 
 from bot.content.loader import load_content
-from bot.faq_embeddings import (
+from bot.faq.embeddings import (
     MODEL_SHA256,
     TOKENIZER_SHA256,
     Vectors,
@@ -24,7 +24,7 @@ from bot.faq_embeddings import (
     shared_encoder,
     verify,
 )
-from bot.faq_graph import rewrite
+from bot.faq.graph import rewrite
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 ASKED = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.faq_lexical import LexicalIndex, terms
+from bot.faq.lexical import LexicalIndex, terms
 
 
 def test_english_words_are_case_folded_and_stemmed() -> None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pytest
 
 from bot.content.model import ContentPack, Faq, FaqEntry, LocalText
-from bot.faq import ANSWER_AT, SUGGEST_AT, Candidate, Decision, FaqMatcher, decide
+from bot.faq.matcher import ANSWER_AT, SUGGEST_AT, Candidate, Decision, FaqMatcher, decide
 
 
 def entry(

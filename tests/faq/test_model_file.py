@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.faq_embeddings import (
+from bot.faq.embeddings import (
     DIMENSION,
     Encoder,
     ModelUnavailableError,

@@ -1,7 +1,7 @@
 """Slack's Block Kit limits, as the fake Slack enforces them on every message and view.
 
 Written from Slack's reference (block and element pages, `chat.postMessage` errors),
-independently of `bot.adapters.slack_blocks`, so the adapter is checked against the rules
+independently of `bot.adapters.slack.blocks`, so the adapter is checked against the rules
 rather than against itself. It also checks that text is escaped: a `<` in mrkdwn may only
 open a link (`<https://...|title>`) or a user mention (`<@U123>`).
 """

@@ -22,8 +22,8 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from bot.adapters.slack import EVENTS_PATH, SlackBot, slack_bot
-from bot.adapters.slack_settings import SlackSettings
+from bot.adapters.slack.app import EVENTS_PATH, SlackBot, slack_bot
+from bot.adapters.slack.settings import SlackSettings
 from bot.engine import Engine
 from tests.slack.fake_records import Message
 from tests.slack.fake_slack import FakeSlack

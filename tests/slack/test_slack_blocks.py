@@ -11,8 +11,8 @@ import json
 import random
 from pathlib import Path
 
-from bot.adapters.slack_blocks import SlackMessage, render
-from bot.adapters.slack_updates import accepted
+from bot.adapters.slack.blocks import SlackMessage, render
+from bot.adapters.slack.updates import accepted
 from bot.content.loader import load_content
 from bot.engine import Engine
 from bot.messages import (

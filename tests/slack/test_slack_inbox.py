@@ -8,7 +8,7 @@ import asyncio
 
 from sqlalchemy import select
 
-from bot.adapters.slack_blocks import escape
+from bot.adapters.slack.blocks import escape
 from bot.content.model import ContentPack
 from bot.engine import Engine
 from bot.phrases import phrase

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.adapters.slack_prompts import ShownChanges, find_shown, save_shown
-from bot.adapters.slack_updates import Shown
+from bot.adapters.slack.prompts import ShownChanges, find_shown, save_shown
+from bot.adapters.slack.updates import Shown
 from storage.db import Database
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.slack_settings import SlackConfigError, slack_settings
+from bot.adapters.slack.settings import SlackConfigError, slack_settings
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, TEAM
 from tests.slack.payloads import event_body

@@ -19,9 +19,9 @@ from typing import Literal
 
 from telegram.ext import ContextTypes
 
-from bot.adapters.telegram import TelegramBot, telegram_bot
-from bot.adapters.telegram_pacing import Pacing
-from bot.adapters.telegram_settings import TelegramSettings
+from bot.adapters.telegram.app import TelegramBot, telegram_bot
+from bot.adapters.telegram.pacing import Pacing
+from bot.adapters.telegram.settings import TelegramSettings
 from bot.engine import Engine
 from tests.telegram.fake_bot_api import TOKEN, FakeTelegram
 from tests.telegram.fake_chats import ChatMessage, Person

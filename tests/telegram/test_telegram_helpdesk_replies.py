@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.config import SupportDesk
 from bot.content.model import ContentPack
 from bot.engine import Engine
-from bot.handoff_replies import REPLIES_PATH, ReplyServer
+from bot.handoff.helpdesk_replies import REPLIES_PATH, ReplyServer
 from storage.db import Database
 from storage.models import Handoff, LearnerMessage
 from tests.helpdesk import SECRET, FakeHelpdesk

@@ -7,7 +7,7 @@ import time
 
 from telegram.error import RetryAfter
 
-from bot.adapters.telegram_pacing import Pacing
+from bot.adapters.telegram.pacing import Pacing
 
 
 def test_the_pause_after_a_429_ends_even_when_the_refused_request_is_cancelled() -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.faq_lexical import K1
+from bot.faq.lexical import K1
 
 CENTROID_WEIGHT = 0.5 / 1.3
 NEAREST_WEIGHT = 0.5 / 1.3

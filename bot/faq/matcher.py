@@ -1,9 +1,9 @@
 """Matching a learner's question to FAQ entries, and deciding whether to answer.
 
-Each entry is indexed from its question and its phrasings, per locale (`bot.faq_index`):
-their meaning with a small sentence-embedding model run on the CPU (`bot.faq_embeddings`)
-and their words with BM25 (`bot.faq_lexical`), fused into one confidence in [0, 1]
-(`bot.faq_fusion`). A question is searched in the learner's locale, its language, then the
+Each entry is indexed from its question and its phrasings, per locale (`bot.faq.index`):
+their meaning with a small sentence-embedding model run on the CPU (`bot.faq.embeddings`)
+and their words with BM25 (`bot.faq.lexical`), fused into one confidence in [0, 1]
+(`bot.faq.fusion`). A question is searched in the learner's locale, its language, then the
 content's default locale, and each entry keeps its best score.
 
 The confidence then decides, honestly:
@@ -33,8 +33,8 @@ from enum import StrEnum
 import numpy as np
 
 from bot.content.model import ContentPack, FaqEntry
-from bot.faq_embeddings import LANGUAGES, Encoder, Vectors, shared_encoder
-from bot.faq_index import LocaleIndex, texts_by_locale
+from bot.faq.embeddings import LANGUAGES, Encoder, Vectors, shared_encoder
+from bot.faq.index import LocaleIndex, texts_by_locale
 
 ANSWER_AT = 0.50
 """A best score at or above this (with `ANSWER_MARGIN` over the next) is answered directly."""

@@ -12,7 +12,6 @@ import logging
 
 from sqlalchemy import bindparam, select
 
-from bot import quizzes, surveys
 from bot.content.model import (
     AskChoice,
     AskText,
@@ -27,6 +26,7 @@ from bot.content.model import (
     ShowLink,
     Step,
 )
+from bot.flows import quizzes, surveys
 from bot.messages import Choice, ChoiceAccepted, ChoicePrompt, ImageReply, LinkReply
 from bot.state import LessonFrame, OpenPrompt, PromptKind
 from bot.turn import Turn

@@ -9,7 +9,7 @@ a message takes continues in the next. Every message carries a plain `text` for
 notifications.
 
 A prompt's blocks are named `<kind>:<prompt id>:<part>`, so a pressed button tells which
-prompt it answers, and the pressed message can be rewritten (`slack_updates`).
+prompt it answers, and the pressed message can be rewritten (`updates`).
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.adapters.slack_events import Incoming
-from bot.adapters.slack_updates import Shown
+from bot.adapters.slack.events import Incoming
+from bot.adapters.slack.updates import Shown
 from bot.messages import ChoiceAccepted, Platform, QuizQuestionReply, Reply
 from storage.platform_state import (
     RememberedMessage,

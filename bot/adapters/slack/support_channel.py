@@ -24,13 +24,13 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack_blocks import escape
-from bot.adapters.slack_events import plain_text, team_of
-from bot.adapters.slack_people import People
+from bot.adapters.slack.blocks import escape
+from bot.adapters.slack.events import plain_text, team_of
+from bot.adapters.slack.people import People
 from bot.engine import Engine
-from bot.handoff import REASONS, relay_reply, resolve
-from bot.handoff_dispatch import Dispatcher, Posted, SupportDestination
-from bot.handoff_webhook import WebhookDestination
+from bot.handoff.cases import REASONS, relay_reply, resolve
+from bot.handoff.dispatch import Dispatcher, Posted, SupportDestination
+from bot.handoff.webhook import WebhookDestination
 from storage.db import Database
 from storage.handoffs import HandoffCase, TranscriptLine, handoff_of_message
 from storage.learner_messages import DueLearnerMessage

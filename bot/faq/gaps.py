@@ -18,7 +18,7 @@ from datetime import datetime
 import numpy as np
 from sqlalchemy import or_, select
 
-from bot.faq_embeddings import Encoder, Vectors
+from bot.faq.embeddings import Encoder, Vectors
 from storage.db import Database
 from storage.models import FaqQuestion
 

@@ -38,26 +38,27 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters import slack_events, slack_support
 from bot.adapters.database_work import DatabaseWork
 from bot.adapters.inbox_worker import DEFAULT_LEASE_S, InboxWorker
-from bot.adapters.slack_clients import Clients
-from bot.adapters.slack_delivery import Delivery
-from bot.adapters.slack_events import Incoming
-from bot.adapters.slack_home import home_view
-from bot.adapters.slack_install import oauth_settings
-from bot.adapters.slack_people import People
-from bot.adapters.slack_prompts import ShownChanges, find_shown, forget_old, prompts_to_find, save_shown
-from bot.adapters.slack_settings import (
+from bot.adapters.slack import events as slack_events
+from bot.adapters.slack import support_channel
+from bot.adapters.slack.clients import Clients
+from bot.adapters.slack.delivery import Delivery
+from bot.adapters.slack.events import Incoming
+from bot.adapters.slack.home import home_view
+from bot.adapters.slack.install import oauth_settings
+from bot.adapters.slack.people import People
+from bot.adapters.slack.prompts import ShownChanges, find_shown, forget_old, prompts_to_find, save_shown
+from bot.adapters.slack.settings import (
     SlackConfigError,
     SlackSettings,
     keep_tokens_out_of_logs,
     slack_settings,
 )
-from bot.adapters.slack_updates import Shown
+from bot.adapters.slack.updates import Shown
 from bot.engine import Engine
+from bot.flows.progress import learner_overview
 from bot.messages import InboundEvent, Platform, Reply, Sender
-from bot.overview import learner_overview
 from storage.inbox import Arrival, Entry, already_handled
 
 log = logging.getLogger(__name__)
@@ -178,11 +179,11 @@ class SlackBot:
         )
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
-        self.support = slack_support.support_desk(self.client, engine, self.people)
+        self.support = support_channel.support_desk(self.client, engine, self.people)
         if self.support is not None:
             # Before the learners' `message` listener: the support channel's thread replies.
             self.support.listen(self.app, self._store_support)
-        self.dispatcher = slack_support.dispatcher(self.app, self.client, engine, self.support)
+        self.dispatcher = support_channel.dispatcher(self.app, self.client, engine, self.support)
         self.app.event("message")(self._on_message)
         self.app.event("app_home_opened")(self._on_home_opened)
         self.app.action(re.compile(r"^choice-\d+$"))(self._on_press)
@@ -276,7 +277,7 @@ class SlackBot:
 
     async def _work(self, entry: Entry) -> ShownChanges | None:
         body = json.loads(entry.payload)
-        if entry.kind in slack_support.KINDS:
+        if entry.kind in support_channel.KINDS:
             if self.support is not None:
                 await self.support.work(entry.kind, body)
             return None

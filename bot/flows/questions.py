@@ -7,9 +7,10 @@ what was deflected and which FAQ entry to write next.
 
 from __future__ import annotations
 
-from bot import handoff, lessons
 from bot.content.model import FaqEntry
-from bot.faq import Decision, Match
+from bot.faq.matcher import Decision, Match
+from bot.flows import lessons
+from bot.handoff import cases as handoff
 from bot.messages import ChoiceAccepted
 from bot.state import OpenPrompt, PromptKind
 from bot.turn import Turn

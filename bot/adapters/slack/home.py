@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.adapters.slack_blocks import MAX_ACTIONS, MAX_LABEL, Block, context, escape, section
-from bot.overview import Overview
+from bot.adapters.slack.blocks import MAX_ACTIONS, MAX_LABEL, Block, context, escape, section
+from bot.flows.progress import Overview
 from bot.phrases import phrase
 
 MAX_VIEW_BLOCKS = 100

@@ -15,9 +15,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bot.content.model import FaqEntry
-from bot.faq_embeddings import LANGUAGES, Encoder, Vectors
-from bot.faq_fusion import Scores, fused, words_only
-from bot.faq_lexical import LexicalIndex, terms
+from bot.faq.embeddings import LANGUAGES, Encoder, Vectors
+from bot.faq.fusion import Scores, fused, words_only
+from bot.faq.lexical import LexicalIndex, terms
 
 
 @dataclass(frozen=True)

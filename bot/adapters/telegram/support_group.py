@@ -32,9 +32,9 @@ from telegram.ext import (
 )
 
 from bot.engine import Engine
-from bot.handoff import REASONS, relay_reply, resolve
-from bot.handoff_dispatch import Dispatcher, Posted, SupportDestination
-from bot.handoff_webhook import WebhookDestination
+from bot.handoff.cases import REASONS, relay_reply, resolve
+from bot.handoff.dispatch import Dispatcher, Posted, SupportDestination
+from bot.handoff.webhook import WebhookDestination
 from storage.db import Database
 from storage.handoffs import HandoffCase, handoff_of_message
 from storage.learner_messages import DueLearnerMessage

@@ -24,9 +24,9 @@ from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode, PollType
 from telegram.error import BadRequest, Forbidden, NetworkError
 
-from bot.adapters import telegram_render as render
 from bot.adapters.database_work import DatabaseWork
-from bot.adapters.telegram_polling import PollingBot
+from bot.adapters.telegram import render
+from bot.adapters.telegram.polling import PollingBot
 from bot.messages import (
     Choice,
     ChoiceAccepted,

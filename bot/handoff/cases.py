@@ -5,7 +5,7 @@ presses "Need a human", when no FAQ answer fitted, or when none of the "Did you 
 candidates did; but only when a support destination is configured (`config.SupportDesk`), else
 the learner gets the FAQ file's support contact as before. The hand-off and one delivery
 per destination are rows (`storage.handoffs`); the dispatcher of each running process
-sends them (`bot.handoff_dispatch`). What support does next (a reply in the Slack thread,
+sends them (`bot.handoff.dispatch`). What support does next (a reply in the Slack thread,
 a reply to the Telegram message, a helpdesk's signed POST, "Mark resolved") comes back
 through `relay_reply` and `resolve`, which queue a message to the learner.
 """

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bot import lessons, questions, quizzes, surveys
+from bot.flows import lessons, questions, quizzes, surveys
 from bot.messages import ChoiceAccepted
 from bot.phrases import language_name
 from bot.state import LessonFrame, OpenPrompt, PromptKind, QuizFrame, SurveyFrame

@@ -4,7 +4,7 @@ Chatwoot, your own), retried until it answers 2xx.
 The signature is Stripe-like, so the receiver can check both who sent the body and when:
 `X-Lessonloop-Timestamp: <unix seconds>` and `X-Lessonloop-Signature: v1=<hex>`, the hex
 being HMAC-SHA256 keyed with the shared secret over `"{timestamp}.{body}"`. README shows
-the body and a verification snippet; `bot.handoff_replies` checks replies the same way.
+the body and a verification snippet; `bot.handoff.helpdesk_replies` checks replies the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import aiohttp
 
-from bot.handoff_dispatch import DeliveryRefusedError, Posted
+from bot.handoff.dispatch import DeliveryRefusedError, Posted
 from storage.handoffs import HandoffCase
 
 TIMESTAMP_HEADER = "X-Lessonloop-Timestamp"

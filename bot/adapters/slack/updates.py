@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.adapters.slack_blocks import (
+from bot.adapters.slack.blocks import (
     Block,
     SlackMessage,
     chunks,
@@ -55,7 +55,7 @@ Step = Post | Update
 
 
 def prompt_block(block_id: str) -> tuple[str, str, str] | None:
-    """(kind, prompt id, part) from a block id `slack_blocks` gave a prompt's block."""
+    """(kind, prompt id, part) from a block id `blocks` gave a prompt's block."""
     parts = block_id.split(":")
     if len(parts) != 3 or parts[0] not in ("ask", "quiz", "scale") or not parts[1]:
         return None

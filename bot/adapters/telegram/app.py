@@ -3,10 +3,10 @@
 Both ways in end in `TelegramBot.handle`: one learner's updates run one at a time in the
 order they came (a poll answer, which names no chat, queues behind the messages of the
 learner's private chat), different learners side by side. PTB routes each update to a
-handler here that turns it into an `InboundEvent` (`telegram_events`), runs the engine in
-a database thread (`database_work`), and sends the replies (`telegram_delivery`) through
+handler here that turns it into an `InboundEvent` (`events`), runs the engine in
+a database thread (`database_work`), and sends the replies (`delivery`) through
 `Pacing`, which keeps to Telegram's rate limits and waits out 429s. How updates arrive, and why PTB's own
-`Updater` is not used, is in `telegram_polling` and `telegram_webhook`.
+`Updater` is not used, is in `polling` and `webhook`.
 """
 
 from __future__ import annotations
@@ -34,23 +34,21 @@ from telegram.ext import (
     filters,
 )
 
-from bot.adapters import telegram_events as events
-from bot.adapters import telegram_render as render
-from bot.adapters import telegram_support
 from bot.adapters.database_work import DatabaseWork
-from bot.adapters.telegram_commands import register_commands
-from bot.adapters.telegram_delivery import LONG_CALLBACK, PLATFORM, QUIZ_POLL, Delivery, Press, Target
-from bot.adapters.telegram_lanes import Lanes
-from bot.adapters.telegram_pacing import Pacing
-from bot.adapters.telegram_polling import LONG_POLL_S, Poller, PollingBot
-from bot.adapters.telegram_settings import (
+from bot.adapters.telegram import events, render, support_group
+from bot.adapters.telegram.command_menu import register_commands
+from bot.adapters.telegram.delivery import LONG_CALLBACK, PLATFORM, QUIZ_POLL, Delivery, Press, Target
+from bot.adapters.telegram.lanes import Lanes
+from bot.adapters.telegram.pacing import Pacing
+from bot.adapters.telegram.polling import LONG_POLL_S, Poller, PollingBot
+from bot.adapters.telegram.settings import (
     TelegramConfigError,
     TelegramSettings,
     keep_token_out_of_logs,
     telegram_settings,
 )
-from bot.adapters.telegram_transport import AiohttpRequest
-from bot.adapters.telegram_webhook import WebhookServer
+from bot.adapters.telegram.transport import AiohttpRequest
+from bot.adapters.telegram.webhook import WebhookServer
 from bot.engine import Engine
 from bot.messages import InboundEvent
 from storage.platform_state import RememberedMessage, find_message, forget_messages_before
@@ -176,7 +174,7 @@ class TelegramBot:
         self.application.add_handler(PollAnswerHandler(self._on_poll_answer))
         self.application.add_handler(TypeHandler(Update, self._on_anything_else))
         self.application.add_error_handler(self._on_error)
-        self.dispatcher = telegram_support.dispatcher(self.application, engine)
+        self.dispatcher = support_group.dispatcher(self.application, engine)
 
     async def poll(self, stopping: asyncio.Event) -> None:
         poller = Poller(self.application.bot, self.threads, self.handle, timeout=self.long_poll_s)

@@ -1,7 +1,7 @@
 """Replies from a helpdesk: a signed `POST /support/replies` that reaches the learner.
 
 The helpdesk that received a hand-off by webhook answers with the same signature scheme
-(`bot.handoff_webhook`, same shared secret) and a JSON body `{"handoff_id": 12, "text":
+(`bot.handoff.webhook`, same shared secret) and a JSON body `{"handoff_id": 12, "text":
 "...", "agent": "Sam", "resolved": false, "reply_id": "..."}`; `text` may be left out
 when it only resolves. The reply is queued for the learner like a Slack thread reply; the
 process serving the learner's platform sends it. `reply_id` (the helpdesk's own id for the
@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from bot.handoff import relay_reply, resolve
-from bot.handoff_webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_is_valid
+from bot.handoff.cases import relay_reply, resolve
+from bot.handoff.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_is_valid
 from storage.db import Database
 from storage.handoffs import find_case
 

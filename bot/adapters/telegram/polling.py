@@ -27,7 +27,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tel
 from telegram.ext import ExtBot
 
 from bot.adapters.database_work import DatabaseWork
-from bot.adapters.telegram_events import ALLOWED_UPDATES
+from bot.adapters.telegram.events import ALLOWED_UPDATES
 from storage.platform_state import read_cursor, write_cursor
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ Handle = Callable[[Update], Awaitable[None]]
 
 class PollingBot(ExtBot[None]):
     """PTB's bot, with a `getUpdates` that leaves parsing to the caller, and `call` for the
-    sends whose answer needs no PTB object (`telegram_delivery`)."""
+    sends whose answer needs no PTB object (`delivery`)."""
 
     async def call(self, endpoint: str, data: dict[str, Any]) -> Any:
         """One Bot API method through PTB's request path (pacing, retries, errors), its

@@ -4,7 +4,7 @@ message whose button they pressed rewritten.
 Answers to `/learn`, and to presses on those answers, go back through the request's
 `response_url`, so only the learner sees them, in whatever channel they typed. Everything
 else goes to the learner's DM with the app. `send` is given the messages on screen whose
-prompts the replies name (`slack_prompts` keeps them in the database, so a button
+prompts the replies name (`prompts` keeps them in the database, so a button
 answered by typing loses its buttons in any process) and returns what changed on screen,
 for the caller to save with the inbox entry's completion.
 """
@@ -21,10 +21,10 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.adapters.slack_blocks import SlackMessage
-from bot.adapters.slack_events import Incoming
-from bot.adapters.slack_prompts import PromptChanges
-from bot.adapters.slack_updates import Post, Shown, Update, plan, prompt_block
+from bot.adapters.slack.blocks import SlackMessage
+from bot.adapters.slack.events import Incoming
+from bot.adapters.slack.prompts import PromptChanges
+from bot.adapters.slack.updates import Post, Shown, Update, plan, prompt_block
 from bot.messages import Reply
 
 log = logging.getLogger(__name__)

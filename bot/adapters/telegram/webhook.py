@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from telegram import Bot, Update
 
-from bot.adapters.telegram_events import ALLOWED_UPDATES
+from bot.adapters.telegram.events import ALLOWED_UPDATES
 
 log = logging.getLogger(__name__)
 
