@@ -14,6 +14,7 @@ from bot.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
     from bot.engine import Engine
+    from storage.db import Database
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -111,10 +112,10 @@ def _upgrade(settings: Settings) -> int:
 
     database = Database(settings.database_url)
     try:
-        upgrade(database)
+        upgraded = upgrade(database)
     finally:
         database.dispose()
-    print(f"database is up to date: {database.url.render_as_string(hide_password=True)}")
+    print(upgraded.describe(database.url.render_as_string(hide_password=True)))
     return 0
 
 
@@ -126,7 +127,6 @@ def _engine(settings: Settings) -> Iterator[Engine]:
     from bot.content.loader import load_content
     from bot.engine import Engine
     from storage.db import Database
-    from storage.migrate import current_revision, head_revision
 
     try:
         content = load_content([settings.content_dir], settings.default_locale)
@@ -136,11 +136,44 @@ def _engine(settings: Settings) -> Iterator[Engine]:
         raise SystemExit("lessonloop: the content has problems; fix them and try again") from None
     database = Database(settings.database_url)
     try:
-        if current_revision(database) != head_revision():
-            raise SystemExit("lessonloop: the database is not set up yet: run `lessonloop db upgrade`")
+        _database_ready(database)
         yield Engine(content, database, support=settings.support)
     finally:
         database.dispose()
+
+
+def _database_ready(database: Database) -> None:
+    """Exit unless the database can take events. The embedded SQLite file is created or
+    upgraded right here (one process's own file, nobody else to ask); PostgreSQL is shared
+    and migrated by an operator, so an old schema is refused with the command to run."""
+    from storage.db import DatabaseNotWritableError
+    from storage.migrate import current_revision, head_revision, upgrade
+
+    if database.is_sqlite:
+        try:
+            database.check_writable()
+        except DatabaseNotWritableError as error:
+            print(
+                f"lessonloop: {error}: Lessonloop records every event there; make the file and its "
+                "folder writable",
+                file=sys.stderr,
+            )
+            raise SystemExit(2) from None
+        upgraded = upgrade(database)
+        if upgraded.changed:
+            print(
+                f"lessonloop: {upgraded.describe(database.url.render_as_string(hide_password=True))}",
+                file=sys.stderr,
+            )
+        return
+    current, head = current_revision(database), head_revision()
+    if current is None:
+        raise SystemExit("lessonloop: the database is not set up yet: run `lessonloop db upgrade`")
+    if current != head:
+        raise SystemExit(
+            f"lessonloop: the database is at revision {current} and this lessonloop needs {head}: "
+            "run `lessonloop db upgrade`"
+        )
 
 
 def _chat(settings: Settings, learner: str | None, locale: str | None) -> int:

@@ -10,6 +10,9 @@ changed pages to the WAL), and there is only one writer anyway, so a thread with
 short transactions queued can run them as one: `batch` opens a transaction that each
 `transaction` begun inside it, on that thread, joins as a savepoint (a group commit). A
 failing transaction rolls back to its savepoint and leaves the others in the batch alone.
+
+A SQLite file the process can only read (permissions, a read-only mount, `mode=ro`) opens
+without complaint and fails only at the first write, so `check_writable` tries one at start.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -32,6 +36,10 @@ DEFAULT_URL = "sqlite:///lessonloop.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 CHECKPOINT_INTERVAL_S = 1.0
 SAFETY_CHECKPOINT_PAGES = 10_000
+
+
+class DatabaseNotWritableError(Exception):
+    """The SQLite file cannot be written (or not even opened); the message says which and why."""
 
 
 class Database:
@@ -44,7 +52,7 @@ class Database:
         self._batches = _OpenBatch()
         self._checkpointer: _Checkpointer | None = None
         if self.is_sqlite and self.url.database not in (None, "", ":memory:"):
-            self._checkpointer = _Checkpointer(self.url.database)
+            self._checkpointer = _Checkpointer(self.engine, self.url)
             self._checkpointer.start()
 
     @property
@@ -78,6 +86,37 @@ class Database:
                 yield
             finally:
                 self._batches.connection = None
+
+    @property
+    def file_path(self) -> str:
+        """The SQLite file as a person would name it (without a `file:` URI's prefix)."""
+        return (self.url.database or "").removeprefix("file:")
+
+    def check_writable(self) -> None:
+        """Raise `DatabaseNotWritableError` if this SQLite database cannot be written.
+
+        A write of the header's `user_version` (to its own value), rolled back: SQLite
+        checks write access at the first page it changes, whatever the cause. PostgreSQL is
+        not probed (a read-only role fails its first transaction loudly anyway)."""
+        if not self.is_sqlite:
+            return
+        try:
+            with self.engine.connect() as connection, connection.begin() as transaction:
+                version = connection.exec_driver_sql("PRAGMA user_version").scalar_one()
+                connection.exec_driver_sql(f"PRAGMA user_version = {int(version)}")
+                transaction.rollback()
+        except OperationalError as error:
+            code = getattr(error.orig, "sqlite_errorname", "")
+            reason = str(error.orig)
+            if code.startswith("SQLITE_READONLY"):
+                raise DatabaseNotWritableError(
+                    f"the database {self.file_path} is read-only ({reason})"
+                ) from None
+            if code.startswith("SQLITE_CANTOPEN"):
+                raise DatabaseNotWritableError(
+                    f"the database {self.file_path} cannot be opened ({reason})"
+                ) from None
+            raise
 
     def dispose(self) -> None:
         if self._checkpointer is not None:
@@ -176,13 +215,22 @@ class _Checkpointer(threading.Thread):
     processes on one file may each run one (only one proceeds at a time).
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, engine: Engine, url: URL) -> None:
         super().__init__(name="sqlite-checkpointer", daemon=True)
-        self._path = path
+        # Opened the way SQLAlchemy opens it, so a `file:...?mode=ro&uri=true` URL means
+        # the same file here, not one named "file:...".
+        args, options = engine.dialect.create_connect_args(url)
+        self._file, self._uri = str(args[0]), bool(options.get("uri"))
         self._stopping = threading.Event()
 
     def run(self) -> None:
-        connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        try:
+            connection = sqlite3.connect(
+                self._file, isolation_level=None, check_same_thread=False, uri=self._uri
+            )
+        except sqlite3.Error as error:
+            log.warning("WAL checkpoints off: %s", error)
+            return
         try:
             connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             while not self._stopping.wait(CHECKPOINT_INTERVAL_S):

@@ -12,6 +12,7 @@ import logging
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
@@ -29,11 +30,33 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_LOCK_CLASS = 0x4C4C4D47  # "LLMG"
 
 
-def upgrade(database: Database, revision: str = "head") -> None:
+@dataclass(frozen=True)
+class Upgraded:
+    """What `upgrade` did, in the words an operator reads (`lessonloop db upgrade`, start-up)."""
+
+    before: str | None
+    after: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    def describe(self, where: str) -> str:
+        if self.before is None:
+            return f"database created: {where}"
+        if self.changed:
+            return f"database upgraded from {self.before} to {self.after}: {where}"
+        return f"database is up to date: {where}"
+
+
+def upgrade(database: Database, revision: str = "head") -> Upgraded:
     """Migrate to `revision`; at that revision already, do nothing (safe to call at every start)."""
     log.info("Migrating %r to %s", database, revision)  # Database's repr hides the password.
     with _migration_connection(database) as connection:
+        before = MigrationContext.configure(connection).get_current_revision()
         command.upgrade(alembic_config(connection), revision)
+        after = MigrationContext.configure(connection).get_current_revision()
+    return Upgraded(before, after)
 
 
 def current_revision(database: Database) -> str | None:

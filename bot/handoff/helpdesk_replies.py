@@ -7,6 +7,17 @@ when it only resolves. The reply is queued for the learner like a Slack thread r
 process serving the learner's platform sends it. `reply_id` (the helpdesk's own id for the
 reply, else the body's hash) makes a retried POST do nothing twice.
 
+What could never be delivered is refused at the door rather than retried for a day. A
+`handoff_id` that is not a whole number from 1 to BIGINT's maximum (JSON `true` included)
+is a 400. A reply longer than one message on the learner's platform takes, counted as it
+will be sent (with the "💬 Sam from support: " line start, and for Slack after escaping
+`&<>`), is a 413 naming how much text fits: Telegram's 4,096 characters, and Slack's
+40,000 for a message's plain `text` (that is how `SlackLearners` sends it, not as Block
+Kit sections of 3,000). Refused rather than split: it is one answer from a person, the
+agent can shorten it now, the helpdesk does not retry a 4xx, and the outbox sends rows
+independently, so a refused piece retried later would arrive after the next one. Lengths
+are UTF-16 code units, Telegram's count, never less than Slack's count of characters.
+
 `lessonloop run slack|telegram --support-port N` serves it on its own small aiohttp server
 in a thread of its own: it only writes to the database, so it needs nothing of the
 adapter's event loop, and either platform's process can take it.
@@ -20,20 +31,69 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiohttp import web
+from telegram.constants import MessageLimit
 
+from bot.adapters.slack.blocks import escape as slack_escape
+from bot.adapters.telegram.render import units
 from bot.handoff.cases import relay_reply, resolve
 from bot.handoff.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_is_valid
+from bot.phrases import phrase
 from storage.db import Database
-from storage.handoffs import find_case
+from storage.handoffs import HandoffCase, find_case
 
 log = logging.getLogger(__name__)
 
 REPLIES_PATH = "/support/replies"
 MAX_BODY = 64 * 1024
+MAX_HANDOFF_ID = 2**63 - 1
+"""`handoffs.id` is a BIGINT on PostgreSQL and a 64-bit INTEGER on SQLite."""
+SLACK_TEXT_LIMIT = 40_000
+"""chat.postMessage answers `msg_too_long` beyond this (Slack's documented truncation point)."""
+EXPECTED = "{handoff_id: int, text: str, resolved?: bool}"
+
+
+@dataclass(frozen=True)
+class Platform:
+    """How a learner's platform receives a relayed reply: its name, one message's limit,
+    and the text as the platform is sent it."""
+
+    name: str
+    limit: int
+    as_sent: Callable[[str], str]
+
+
+PLATFORMS = {
+    "telegram": Platform("Telegram", MessageLimit.MAX_TEXT_LENGTH, lambda text: text),
+    "slack": Platform("Slack", SLACK_TEXT_LIMIT, slack_escape),
+}
+"""Terminal learners are absent: their replies stay queued, there is nothing to fit."""
+
+
+class MalformedReplyError(ValueError):
+    """The body is not a reply; the message tells the helpdesk what is wrong."""
+
+
+@dataclass(frozen=True)
+class TooLong:
+    """A reply that would not fit one message on the learner's platform."""
+
+    platform: Platform
+    text_length: int
+    room: int
+    """How many units of text fit after the "💬 Sam from support: " start."""
+    start: str
+
+    def error(self) -> str:
+        return (
+            f"the reply is too long for {self.platform.name}: {self.text_length} characters of text, "
+            f"at most {self.room} fit in one message ({self.platform.limit} with “{self.start.strip()}” "
+            "before it)"
+        )
 
 
 @dataclass(frozen=True)
@@ -45,20 +105,27 @@ class HelpdeskReply:
     reply_id: str
 
 
-def parse_reply(body: bytes) -> HelpdeskReply | None:
-    """The reply in `body`, or None if it is not one (then the helpdesk gets a 400)."""
+def parse_reply(body: bytes) -> HelpdeskReply:
+    """The reply in `body`; `MalformedReplyError` (a 400) saying what is wrong if it is not one."""
     try:
         document = json.loads(body)
     except ValueError:
-        return None
+        document = None
     if not isinstance(document, dict):
-        return None
+        raise MalformedReplyError(f"expected a JSON object: {EXPECTED}")
     handoff_id, text = document.get("handoff_id"), document.get("text", "")
     agent, resolved = document.get("agent", ""), document.get("resolved", False)
-    if not isinstance(handoff_id, int) or not isinstance(text, str) or not isinstance(agent, str):
-        return None
-    if not isinstance(resolved, bool) or not (text.strip() or resolved):
-        return None
+    # bool is an int in Python: `true` must not be taken for hand-off 1.
+    if type(handoff_id) is not int or not 1 <= handoff_id <= MAX_HANDOFF_ID:
+        raise MalformedReplyError(f"handoff_id must be a whole number from 1 to {MAX_HANDOFF_ID}")
+    if not isinstance(text, str):
+        raise MalformedReplyError("text must be a string")
+    if not isinstance(agent, str):
+        raise MalformedReplyError("agent must be a string")
+    if not isinstance(resolved, bool):
+        raise MalformedReplyError("resolved must be true or false")
+    if not (text.strip() or resolved):
+        raise MalformedReplyError("expected text, or resolved: true")
     reply_id = document.get("reply_id")
     key = str(reply_id) if reply_id else hashlib.sha256(body).hexdigest()
     return HelpdeskReply(handoff_id, text.strip(), agent.strip()[:100], resolved, key[:150])
@@ -100,24 +167,30 @@ class ReplyServer:
         given = request.headers.get(SIGNATURE_HEADER, "")
         if not signature_is_valid(self._secret, timestamp, body, given, now=time.time()):
             return web.json_response({"ok": False, "error": "bad or expired signature"}, status=401)
-        reply = parse_reply(body)
-        if reply is None:
-            return web.json_response(
-                {"ok": False, "error": "expected {handoff_id: int, text: str, resolved?: bool}"}, status=400
-            )
+        try:
+            reply = parse_reply(body)
+        except MalformedReplyError as error:
+            return web.json_response({"ok": False, "error": str(error)}, status=400)
         found = await asyncio.to_thread(self._apply, reply)
         if found is None:
             return web.json_response({"ok": False, "error": "no such hand-off"}, status=404)
+        if isinstance(found, TooLong):
+            answer = {"ok": False, "error": found.error(), "max_text_length": found.room}
+            return web.json_response(answer, status=413)
         relayed, resolved = found
         return web.json_response({"ok": True, "relayed": relayed, "resolved": resolved})
 
-    def _apply(self, reply: HelpdeskReply) -> tuple[bool, bool] | None:
-        """(relayed now, resolved now or before); None for an unknown hand-off."""
+    def _apply(self, reply: HelpdeskReply) -> tuple[bool, bool] | TooLong | None:
+        """(relayed now, resolved now or before); `TooLong` (and nothing done) for a reply
+        that cannot be delivered; None for an unknown hand-off."""
         now = datetime.now(UTC)
         with self._database.transaction() as session:
             case = find_case(session, reply.handoff_id)
         if case is None:
             return None
+        too_long = _too_long(case, reply)
+        if too_long is not None:
+            return too_long
         key = f"webhook:{reply.reply_id}"
         relayed = bool(reply.text) and relay_reply(
             self._database, case.id, reply.agent, reply.text, now, delivery_key=key
@@ -126,3 +199,16 @@ class ReplyServer:
             by = f"webhook:{reply.agent}" if reply.agent else "webhook"
             case = resolve(self._database, case.id, by, now) or case
         return relayed, case.status == "resolved"
+
+
+def _too_long(case: HandoffCase, reply: HelpdeskReply) -> TooLong | None:
+    """The reply measured as the learner's platform will be sent it (`relay_reply` words it
+    with the `support_reply` phrase, "Someone" standing in for a missing agent)."""
+    platform = PLATFORMS.get(case.platform)
+    if platform is None or not reply.text:
+        return None
+    name = reply.agent or phrase("support_agent", case.locale)
+    start = phrase("support_reply", case.locale, agent=name, text="")
+    text_length = units(platform.as_sent(reply.text))
+    room = platform.limit - units(platform.as_sent(start))
+    return TooLong(platform, text_length, room, start) if text_length > room else None

@@ -67,54 +67,7 @@ def test_db_upgrade_creates_the_default_sqlite_database_in_the_working_directory
     result = lessonloop("db", "upgrade", cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "database is up to date: sqlite:///lessonloop.db\n"
+    assert result.stdout == "database created: sqlite:///lessonloop.db\n"
     assert (tmp_path / "lessonloop.db").is_file()
-    assert lessonloop("db", "upgrade", cwd=tmp_path).returncode == 0
-
-
-def test_chat_on_a_database_that_was_never_migrated_says_what_to_do(tmp_path: Path) -> None:
-    result = lessonloop("chat", cwd=tmp_path, environment={"LESSONLOOP_CONTENT_DIR": str(ROOT / "content")})
-
-    assert result.returncode == 1
-    assert result.stderr == "lessonloop: the database is not set up yet: run `lessonloop db upgrade`\n"
-
-
-def test_chat_refuses_broken_content_and_says_where(tmp_path: Path) -> None:
-    lessonloop("db", "upgrade", cwd=tmp_path)
-    result = lessonloop("chat", cwd=tmp_path, environment={"LESSONLOOP_CONTENT_DIR": str(BROKEN)})
-
-    assert result.returncode == 1
-    assert "goto-nowhere.yaml:" in result.stderr
-    assert result.stderr.endswith("lessonloop: the content has problems; fix them and try again\n")
-
-
-def test_a_bad_config_file_is_reported_not_a_traceback(tmp_path: Path) -> None:
-    (tmp_path / "lessonloop.toml").write_text('[lessonloop]\ndatabse_url = "sqlite://"\n')
-
-    result = lessonloop("db", "upgrade", cwd=tmp_path)
-
-    assert result.returncode == 2
-    assert result.stderr.startswith("lessonloop: ")
-    assert "unknown setting(s) databse_url" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
-def test_run_says_what_the_platform_lacks_before_loading_anything(tmp_path: Path) -> None:
-    """A missing token is reported first: not after the content and the FAQ model were
-    loaded, nor hidden behind a database that is not set up yet."""
-    unset = {name: "" for name in os.environ if name.startswith(("TELEGRAM_", "SLACK_"))}
-    environment = {**unset, "LESSONLOOP_DATABASE_URL": f"sqlite:///{tmp_path}/never-migrated.db"}
-
-    telegram = lessonloop("run", "telegram", cwd=tmp_path, environment=environment)
-    slack = lessonloop("run", "slack", "--http", cwd=tmp_path, environment=environment)
-
-    assert telegram.returncode == 2
-    assert telegram.stderr.startswith(
-        "lessonloop: TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather"
-    )
-    assert slack.returncode == 2
-    assert slack.stderr == (
-        "lessonloop: missing SLACK_BOT_TOKEN (OAuth & Permissions → Bot User OAuth Token, xoxb-...); "
-        "SLACK_SIGNING_SECRET (Basic Information → Signing Secret)\n"
-    )
-    assert not (tmp_path / "never-migrated.db").exists()
+    again = lessonloop("db", "upgrade", cwd=tmp_path)
+    assert (again.returncode, again.stdout) == (0, "database is up to date: sqlite:///lessonloop.db\n")

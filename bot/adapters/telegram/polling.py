@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import Update
@@ -38,6 +38,7 @@ LONG_POLL_S = 25
 """How long Telegram may hold a `getUpdates` open when there is nothing new."""
 BATCH = 100
 BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
+RETRY_MARGIN_S = 0.1
 
 Handle = Callable[[Update], Awaitable[None]]
 
@@ -91,7 +92,14 @@ class Poller:
                 raw = fetch.result()
             except InvalidToken:
                 raise
-            except (RetryAfter, Conflict, NetworkError, TelegramError) as error:
+            except RetryAfter as error:
+                # getUpdates bypasses the rate limiter (PTB's rule), so `Pacing` never sees
+                # this 429: the wait Telegram asks for is kept here.
+                pause = _seconds(error.retry_after) + RETRY_MARGIN_S
+                log.warning("getUpdates refused with 429; asking again in %.1f s, as Telegram asks", pause)
+                await _sleep_unless(stopping, pause)
+                continue
+            except (Conflict, NetworkError, TelegramError) as error:
                 pause = BACKOFF_S[min(failures, len(BACKOFF_S) - 1)]
                 failures += 1
                 log.warning("getUpdates failed (%s); trying again in %.0f s", error, pause)
@@ -125,6 +133,11 @@ class Poller:
 
 def _update_id(item: Any) -> int:
     return int(item.get("update_id", -1)) if isinstance(item, dict) else -1
+
+
+def _seconds(retry_after: int | timedelta) -> float:
+    """`RetryAfter.retry_after` is seconds, or a timedelta with PTB_TIMEDELTA=1."""
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)
 
 
 async def _sleep_unless(stopping: asyncio.Event, seconds: float) -> None:
