@@ -48,12 +48,19 @@ def find_content_files(paths: Sequence[Path]) -> list[Path]:
             found += sorted(p for p in path.rglob("*") if p.suffix in CONTENT_SUFFIXES and p.is_file())
         else:
             found.append(path)
-    return list(dict.fromkeys(found))
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())
 
 
-def validate_paths(paths: Sequence[Path]) -> list[ContentError]:
-    """Every problem in every content file under `paths`, sorted by file and line; never raises."""
-    return _analyse(paths)[1]
+def validate_paths(paths: Sequence[Path], pack: Sequence[Path] = ()) -> list[ContentError]:
+    """Every problem in every content file under `paths`, sorted by file and line; never raises.
+
+    Files under `pack` are read too, so a file that runs a quiz defined elsewhere in its pack
+    checks clean on its own, but only the problems of the files under `paths` are reported."""
+    wanted = {path.resolve() for path in find_content_files(paths)}
+    return [error for error in _analyse([*pack, *paths])[1] if Path(error.file).resolve() in wanted]
 
 
 def load_content(paths: Sequence[Path], default_locale: str = "en") -> m.ContentPack:
@@ -81,7 +88,7 @@ def load_content(paths: Sequence[Path], default_locale: str = "en") -> m.Content
 def _analyse(paths: Sequence[Path]) -> tuple[list[SourceFile], list[ContentError]]:
     sources: list[SourceFile] = []
     errors: list[ContentError] = []
-    failed: set[str] = set()
+    failed: dict[str, list[ContentError]] = {}
     for path in find_content_files(paths):
         parsed = _parse(path)
         if isinstance(parsed, ContentError):
@@ -90,7 +97,7 @@ def _analyse(paths: Sequence[Path]) -> tuple[list[SourceFile], list[ContentError
         sources.append(parsed)
         problems = schema_errors(parsed)
         if problems:
-            failed.add(parsed.name)
+            failed[parsed.name] = problems
             errors += problems
     errors += cross_check(sources, failed)
     return sources, sort_errors(errors)
