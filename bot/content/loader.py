@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
@@ -20,6 +19,7 @@ from bot.content import model as m
 from bot.content.checks import cross_check, iter_texts
 from bot.content.errors import ContentError, ContentInvalid, SourceFile, key_text, sort_errors
 from bot.content.schema import describe, schema_errors
+from bot.content.yaml_guard import RefusedYamlError, load_yaml
 
 CONTENT_SUFFIXES = (".yaml", ".yml")
 STEP_KEYS = ("say", "image", "link", "ask", "ask_text", "branch", "quiz", "survey", "cta")
@@ -91,8 +91,8 @@ def _analyse(paths: Sequence[Path]) -> tuple[list[SourceFile], list[ContentError
     failed: dict[str, list[ContentError]] = {}
     for path in find_content_files(paths):
         parsed = _parse(path)
-        if isinstance(parsed, ContentError):
-            errors.append(parsed)
+        if isinstance(parsed, list):
+            errors += parsed
             continue
         sources.append(parsed)
         problems = schema_errors(parsed)
@@ -112,24 +112,26 @@ def _display(path: Path) -> str:
     return str(path)
 
 
-def _parse(path: Path) -> SourceFile | ContentError:
+def _parse(path: Path) -> SourceFile | list[ContentError]:
     name = _display(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return ContentError(name, 1, 1, "", f"cannot read this file: {exc}")
+        return [ContentError(name, 1, 1, "", f"cannot read this file: {exc}")]
     try:
-        tree = YAML(typ="rt").load(text)
+        tree = load_yaml(text)
+    except RefusedYamlError as refused:
+        return [ContentError(name, refused.line + 1, refused.column + 1, "", refused.message)]
     except MarkedYAMLError as exc:
-        return _syntax_error(name, exc)
+        return [_syntax_error(name, exc)]
     except YAMLError as exc:
-        return ContentError(name, 1, 1, "", f"YAML syntax error: {exc}")
+        return [ContentError(name, 1, 1, "", f"YAML syntax error: {exc}")]
     if tree is None:
-        return ContentError(name, 1, 1, "", "the file is empty: it needs at least `kind:` and `id:`")
+        return [ContentError(name, 1, 1, "", "the file is empty: it needs at least `kind:` and `id:`")]
     data = _plain(tree)
     if not isinstance(data, dict):
         message = f"the top level must be a mapping starting with `kind:`, not {describe(data)}"
-        return ContentError(name, 1, 1, "", message)
+        return [ContentError(name, 1, 1, "", message)]
     return SourceFile(name, tree, data)
 
 
