@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if arguments.command == "validate":
-        return _validate(arguments.paths or [settings.content_dir])
+        return _validate(arguments.paths, settings.content_dir)
     if arguments.command == "db":
         return _upgrade(settings)
     if arguments.command == "run":
@@ -88,19 +88,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _chat(settings, arguments.learner, arguments.locale)
 
 
-def _validate(paths: list[Path]) -> int:
+def _validate(paths: list[Path], content_dir: Path) -> int:
+    """Problems and the summary go to stdout, in order. A file inside the content folder is
+    checked against the whole pack (its quizzes and courses live in other files), but only
+    its own problems are reported."""
     from bot.content.loader import find_content_files, validate_paths
 
+    paths = paths or [content_dir]
     missing = [path for path in paths if not path.exists()]
     if missing:
         print(f"lessonloop: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
-    errors = validate_paths(paths)
+    inside = any(path.resolve().is_relative_to(content_dir.resolve()) for path in paths)
+    pack = [content_dir] if inside else []
+    errors = validate_paths(paths, pack)
     for error in errors:
         print(error)
     files = len(find_content_files(paths))
     if errors:
-        print(f"{len(errors)} problem(s) in {files} file(s)", file=sys.stderr)
+        print(f"{len(errors)} problem(s) in {files} file(s)")
         return 1
     print(f"{files} file(s) checked, no problems")
     return 0

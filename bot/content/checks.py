@@ -8,7 +8,7 @@ once, in that file, and not again as "unknown quiz" in every course that runs it
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,7 +87,7 @@ class _Index:
         where = f"{first[0].name}:{line + 1}:{column + 1}"
         return source.error(path, f"duplicate {what} id '{name}': already used at {where}")
 
-    def register(self, source: SourceFile, report: bool) -> list[ContentError]:
+    def register(self, source: SourceFile) -> list[ContentError]:
         data = source.data
         found = [self.add(source, source.kind, data.get("id"), ("id",))]
         if source.kind == "faq":
@@ -99,24 +99,45 @@ class _Index:
             self.lessons.setdefault(str(data["id"]), lessons)
         for pattern in (_STEP + "ask/store_as", _STEP + "ask_text/store_as"):
             self.stored.update(value for _, value in walk(data, pattern) if isinstance(value, str))
-        return [error for error in found if error is not None] if report else []
+        return [error for error in found if error is not None]
 
 
-def cross_check(sources: Sequence[SourceFile], failed: Collection[str] = ()) -> list[ContentError]:
-    """Every cross-reference problem of `sources`, in file order; files named in `failed` (which
-    did not pass the schema) are not checked, they only lend their ids to the others."""
+def cross_check(
+    sources: Sequence[SourceFile], failed: Mapping[str, Sequence[ContentError]] | None = None
+) -> list[ContentError]:
+    """Every cross-reference problem of `sources`, in file order.
+
+    Files in `failed` (with their schema problems) are checked too, so an author sees every
+    problem in one run; what those checks find at or under a place the schema already
+    reported is left out, as a knock-on of the same slip."""
+    failed = failed or {}
     index = _Index()
-    errors = [error for source in sources for error in index.register(source, source.name not in failed)]
+    found = {source.name: index.register(source) for source in sources}
+    errors: list[ContentError] = []
     for source in sources:
-        if source.name not in failed:
-            errors += _CHECKS.get(source.kind, _no_checks)(source, index)
-            errors += _text_errors(source, index)
+        mine = found[source.name] + _CHECKS.get(source.kind, _no_checks)(source, index)
+        mine += _text_errors(source, index)
+        reported = [tuple(error.path.split("/")) for error in failed.get(source.name, ())]
+        errors += [error for error in mine if not _under(error.path, reported)]
     return errors
 
 
-def _data(source: SourceFile) -> Any:
-    """The file's data; it passed the schema, so its shape is the documented one."""
-    return source.data
+def _under(path: str, reported: Sequence[tuple[str, ...]]) -> bool:
+    parts = tuple(path.split("/"))
+    return any(parts[: len(prefix)] == prefix for prefix in reported if prefix != ("",))
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    """`value` if it is a mapping, else an empty one: files that failed the schema are checked too."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _no_checks(source: SourceFile, index: _Index) -> list[ContentError]:
@@ -127,6 +148,8 @@ def _duplicates(source: SourceFile, items: Iterable[tuple[Path_, Any]], what: st
     seen: dict[str, Path_] = {}
     errors = []
     for path, value in items:
+        if not isinstance(value, str):
+            continue
         if value in seen:
             line = source.position(seen[value])[0] + 1
             errors.append(source.error(path, f"duplicate {what} id '{value}' (already used on line {line})"))
@@ -144,16 +167,17 @@ def _unknown(kind: str, name: str, index: _Index) -> str:
 
 def _check_course(source: SourceFile, index: _Index) -> list[ContentError]:
     errors = _duplicates(source, walk(source.data, "lessons/*/id"), "lesson")
-    for number, lesson in enumerate(_data(source)["lessons"]):
-        errors += _check_lesson(source, ("lessons", number), lesson, index)
+    for number, lesson in enumerate(_list(source.data.get("lessons"))):
+        errors += _check_lesson(source, ("lessons", number), _mapping(lesson), index)
     return errors
 
 
 def _check_lesson(
     source: SourceFile, where: Path_, lesson: dict[str, Any], index: _Index
 ) -> list[ContentError]:
+    steps = [_mapping(step) for step in _list(lesson.get("steps"))]
     step_ids = [
-        ((*where, "steps", n, "id"), step["id"]) for n, step in enumerate(lesson["steps"]) if "id" in step
+        ((*where, "steps", n, "id"), step["id"]) for n, step in enumerate(steps) if _str(step.get("id"))
     ]
     errors = _duplicates(source, step_ids, "step")
     errors += [source.error(path, "'end' is reserved for finishing a lesson; pick another step id")
@@ -161,49 +185,51 @@ def _check_lesson(
     names = list(dict.fromkeys(value for _, value in step_ids))
     listing = f"its step ids are: {', '.join(names)}" if names else "none of its steps has an id"
 
-    def target(path: Path_, value: str, what: str) -> None:
-        if value != END_OF_LESSON and value not in names:
-            message = f"lesson '{lesson['id']}' has no step with id '{value}' ({listing})"
+    def target(path: Path_, value: object, what: str) -> None:
+        if isinstance(value, str) and value != END_OF_LESSON and value not in names:
+            message = f"lesson '{lesson.get('id')}' has no step with id '{value}' ({listing})"
             errors.append(source.error(path, f"{what} '{value}' points nowhere: {message}"))
 
-    for number, step in enumerate(lesson["steps"]):
+    for number, step in enumerate(steps):
         here = (*where, "steps", number)
         if "goto" in step:
             target((*here, "goto"), step["goto"], "goto")
         for path, value in walk(step, "ask/choices/*/goto"):
             target(here + path, value, "goto")
-        if "branch" in step:
-            branch = step["branch"]
-            for case, value in branch["cases"].items():
-                target((*here, "branch", "cases", case), value, f"branch case '{case}' ->")
-            if "default" in branch:
-                target((*here, "branch", "default"), branch["default"], "branch default")
-            if branch["on"] not in index.stored:
-                stored = ", ".join(sorted(index.stored)) or "none"
-                message = f"no step stores an answer called '{branch['on']}' (stored answers: {stored})"
-                errors.append(source.error((*here, "branch", "on"), message))
+        branch = _mapping(step.get("branch"))
+        for case, value in _mapping(branch.get("cases")).items():
+            target((*here, "branch", "cases", case), value, f"branch case '{case}' ->")
+        if "default" in branch:
+            target((*here, "branch", "default"), branch["default"], "branch default")
+        on = _str(branch.get("on"))
+        if on is not None and on not in index.stored:
+            stored = ", ".join(sorted(index.stored)) or "none"
+            message = f"no step stores an answer called '{on}' (stored answers: {stored})"
+            errors.append(source.error((*here, "branch", "on"), message))
         for kind in ("quiz", "survey"):
-            if kind in step and (kind, step[kind]) not in index.defined:
-                errors.append(source.error((*here, kind), _unknown(kind, step[kind], index)))
+            name = _str(step.get(kind))
+            if name is not None and (kind, name) not in index.defined:
+                errors.append(source.error((*here, kind), _unknown(kind, name, index)))
     return errors
 
 
 def _check_quiz(source: SourceFile, index: _Index) -> list[ContentError]:
     errors = _duplicates(source, walk(source.data, "questions/*/id"), "question")
-    for number, question in enumerate(_data(source)["questions"]):
+    for number, item in enumerate(_list(source.data.get("questions"))):
+        question = _mapping(item)
         here: Path_ = ("questions", number)
-        options = question.get("options", [])
+        options = [_mapping(option) for option in _list(question.get("options"))]
         errors += _duplicates(
             source, ((here + path, v) for path, v in walk(question, "options/*/id")), "option"
         )
-        correct = [option["id"] for option in options if option.get("correct") is True]
-        kind = question["type"]
-        if kind in ("single", "multiple") and not correct:
-            message = f"question '{question['id']}' has no correct option: mark one with `correct: true`"
+        correct = [str(option.get("id")) for option in options if option.get("correct") is True]
+        kind = question.get("type")
+        if kind in ("single", "multiple") and options and not correct:
+            message = f"question '{question.get('id')}' has no correct option: mark one with `correct: true`"
             errors.append(source.error(here, message))
         elif kind == "single" and len(correct) > 1:
             message = (
-                f"question '{question['id']}' is type single but has {len(correct)} correct options "
+                f"question '{question.get('id')}' is type single but has {len(correct)} correct options "
                 f"({', '.join(correct)}): mark only one, or use type: multiple"
             )
             errors.append(source.error(here, message))
@@ -212,16 +238,16 @@ def _check_quiz(source: SourceFile, index: _Index) -> list[ContentError]:
 
 def _check_survey(source: SourceFile, index: _Index) -> list[ContentError]:
     errors = _duplicates(source, walk(source.data, "questions/*/id"), "question")
-    for number, question in enumerate(_data(source)["questions"]):
-        bands = _BANDS[question["type"]]
-        for band in question.get("follow_up", {}):
+    for number, item in enumerate(_list(source.data.get("questions"))):
+        question = _mapping(item)
+        kind = question.get("type")
+        if kind not in _BANDS:
+            continue
+        bands = _BANDS[kind]
+        for band in _mapping(question.get("follow_up")):
             if band not in bands:
-                fits = (
-                    f"{question['type']} bands are: {', '.join(bands)}"
-                    if bands
-                    else "a text question has none"
-                )
-                message = f"follow_up '{band}' does not fit a {question['type']} question ({fits})"
+                fits = f"{kind} bands are: {', '.join(bands)}" if bands else "a text question has none"
+                message = f"follow_up '{band}' does not fit a {kind} question ({fits})"
                 errors.append(source.error(("questions", number, "follow_up", band), message))
     return errors
 
@@ -229,6 +255,8 @@ def _check_survey(source: SourceFile, index: _Index) -> list[ContentError]:
 def _check_faq(source: SourceFile, index: _Index) -> list[ContentError]:
     errors = []
     for path, value in walk(source.data, "entries/*/lesson"):
+        if not isinstance(value, str) or "/" not in value:
+            continue
         course, lesson = value.split("/", 1)
         if course not in index.lessons:
             errors.append(source.error(path, f"lesson '{value}': {_unknown('course', course, index)}"))
@@ -242,11 +270,11 @@ def _check_faq(source: SourceFile, index: _Index) -> list[ContentError]:
 
 
 def _check_campaign(source: SourceFile, index: _Index) -> list[ContentError]:
-    sends = _data(source)["sends"]
+    sends = _mapping(source.data.get("sends"))
     return [
-        source.error(("sends", kind), _unknown(kind, sends[kind], index))
+        source.error(("sends", kind), _unknown(kind, name, index))
         for kind in ("course", "survey")
-        if kind in sends and (kind, sends[kind]) not in index.defined
+        if (name := _str(sends.get(kind))) is not None and (kind, name) not in index.defined
     ]
 
 
@@ -263,11 +291,13 @@ def _text_errors(source: SourceFile, index: _Index) -> list[ContentError]:
     errors = []
     default = source.default_locale
     for path, text in iter_texts(source.kind, source.data):
-        if isinstance(text, dict) and default not in text:
+        if isinstance(text, dict) and default not in text and text:
             message = f"no '{default}' text, the file's default_locale (this text has: {', '.join(text)})"
             errors.append(source.error(path, message))
         variants = text.items() if isinstance(text, dict) else [(None, text)]
         for locale, value in variants:
+            if not isinstance(value, str):
+                continue
             errors += _template_errors(source, path if locale is None else (*path, locale), value, index)
     return errors
 

@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
@@ -20,6 +19,7 @@ from bot.content import model as m
 from bot.content.checks import cross_check, iter_texts
 from bot.content.errors import ContentError, ContentInvalid, SourceFile, key_text, sort_errors
 from bot.content.schema import describe, schema_errors
+from bot.content.yaml_guard import RefusedYamlError, load_yaml
 
 CONTENT_SUFFIXES = (".yaml", ".yml")
 STEP_KEYS = ("say", "image", "link", "ask", "ask_text", "branch", "quiz", "survey", "cta")
@@ -48,12 +48,19 @@ def find_content_files(paths: Sequence[Path]) -> list[Path]:
             found += sorted(p for p in path.rglob("*") if p.suffix in CONTENT_SUFFIXES and p.is_file())
         else:
             found.append(path)
-    return list(dict.fromkeys(found))
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())
 
 
-def validate_paths(paths: Sequence[Path]) -> list[ContentError]:
-    """Every problem in every content file under `paths`, sorted by file and line; never raises."""
-    return _analyse(paths)[1]
+def validate_paths(paths: Sequence[Path], pack: Sequence[Path] = ()) -> list[ContentError]:
+    """Every problem in every content file under `paths`, sorted by file and line; never raises.
+
+    Files under `pack` are read too, so a file that runs a quiz defined elsewhere in its pack
+    checks clean on its own, but only the problems of the files under `paths` are reported."""
+    wanted = {path.resolve() for path in find_content_files(paths)}
+    return [error for error in _analyse([*pack, *paths])[1] if Path(error.file).resolve() in wanted]
 
 
 def load_content(paths: Sequence[Path], default_locale: str = "en") -> m.ContentPack:
@@ -81,16 +88,16 @@ def load_content(paths: Sequence[Path], default_locale: str = "en") -> m.Content
 def _analyse(paths: Sequence[Path]) -> tuple[list[SourceFile], list[ContentError]]:
     sources: list[SourceFile] = []
     errors: list[ContentError] = []
-    failed: set[str] = set()
+    failed: dict[str, list[ContentError]] = {}
     for path in find_content_files(paths):
         parsed = _parse(path)
-        if isinstance(parsed, ContentError):
-            errors.append(parsed)
+        if isinstance(parsed, list):
+            errors += parsed
             continue
         sources.append(parsed)
         problems = schema_errors(parsed)
         if problems:
-            failed.add(parsed.name)
+            failed[parsed.name] = problems
             errors += problems
     errors += cross_check(sources, failed)
     return sources, sort_errors(errors)
@@ -105,24 +112,26 @@ def _display(path: Path) -> str:
     return str(path)
 
 
-def _parse(path: Path) -> SourceFile | ContentError:
+def _parse(path: Path) -> SourceFile | list[ContentError]:
     name = _display(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return ContentError(name, 1, 1, "", f"cannot read this file: {exc}")
+        return [ContentError(name, 1, 1, "", f"cannot read this file: {exc}")]
     try:
-        tree = YAML(typ="rt").load(text)
+        tree = load_yaml(text)
+    except RefusedYamlError as refused:
+        return [ContentError(name, refused.line + 1, refused.column + 1, "", refused.message)]
     except MarkedYAMLError as exc:
-        return _syntax_error(name, exc)
+        return [_syntax_error(name, exc)]
     except YAMLError as exc:
-        return ContentError(name, 1, 1, "", f"YAML syntax error: {exc}")
+        return [ContentError(name, 1, 1, "", f"YAML syntax error: {exc}")]
     if tree is None:
-        return ContentError(name, 1, 1, "", "the file is empty: it needs at least `kind:` and `id:`")
+        return [ContentError(name, 1, 1, "", "the file is empty: it needs at least `kind:` and `id:`")]
     data = _plain(tree)
     if not isinstance(data, dict):
         message = f"the top level must be a mapping starting with `kind:`, not {describe(data)}"
-        return ContentError(name, 1, 1, "", message)
+        return [ContentError(name, 1, 1, "", message)]
     return SourceFile(name, tree, data)
 
 

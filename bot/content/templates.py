@@ -19,7 +19,8 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 
 from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from bot.content.template_limits import BudgetedSandbox, TooCostly, render_capped
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +64,10 @@ class TemplateProblem:
     lineno: int
 
 
-_ENV = ImmutableSandboxedEnvironment(
-    autoescape=False, undefined=ChainableUndefined, keep_trailing_newline=True
-)
+_ENV = BudgetedSandbox(autoescape=False, undefined=ChainableUndefined, keep_trailing_newline=True)
+SAMPLE_LEARNER = LearnerView("Ann", "Ann Lee", "en", "telegram", {})
+SAMPLE_ANSWER = "x" * 4000
+"""What `validate` renders each template with: an answer as long as a Telegram message."""
 
 
 def has_template(source: str) -> bool:
@@ -76,7 +78,7 @@ def has_template(source: str) -> bool:
 @lru_cache(maxsize=4096)
 def _compiled(source: str) -> Template | None:
     try:
-        return _ENV.from_string(source)
+        return _ENV.compile_budgeted(source)
     except Exception as exc:  # a template that slipped past validation must not crash a lesson
         log.warning("content template does not compile (%s): %r", exc, source[:120])
         return None
@@ -89,7 +91,9 @@ def render_text(source: str, learner: LearnerView, answers: Mapping[str, str]) -
     template = _compiled(source)
     if template is not None:
         try:
-            return template.render(learner=_known(learner), answers=answers)
+            return render_capped(template, {"learner": _known(learner), "answers": answers})
+        except TooCostly as exc:  # content that would hang or bloat the bot: its plain text instead
+            log.error("content template exceeded its budget (%s): %r", exc, source[:120])
         except Exception as exc:  # e.g. a sandbox SecurityError: leave the placeholders out
             log.warning("content template failed to render (%s): %r", exc, source[:120])
     return _TAG.sub("", source)
@@ -113,7 +117,32 @@ def placeholders(source: str) -> tuple[TemplateProblem | Reference, ...]:
         return (TemplateProblem(f"template syntax error: {exc.message}{hint}", exc.lineno or 1),)
     # names a template sets itself (loop variables; `set` is reported on its own) are not roots
     loop_names = {"loop"} | {name.name for name in tree.find_all(nodes.Name) if name.ctx == "store"}
-    return tuple(_statement_problems(tree)) + tuple(_walk(tree, frozenset(loop_names)))
+    found = tuple(_statement_problems(tree)) + tuple(_walk(tree, frozenset(loop_names)))
+    if any(isinstance(item, TemplateProblem) for item in found):
+        return found
+    return found + tuple(_sample_render_problems(source))
+
+
+class _AnyAnswer(dict[str, str]):
+    """Every answer name holds the longest answer a learner could give."""
+
+    def __missing__(self, key: str) -> str:
+        return SAMPLE_ANSWER
+
+
+def _sample_render_problems(source: str) -> Iterator[TemplateProblem]:
+    """Render once with a sample learner and long answers: what would exceed a budget then
+    would at run time too, so authors hear it from `validate`."""
+    try:
+        template = _ENV.compile_budgeted(source)
+        render_capped(template, {"learner": _known(SAMPLE_LEARNER), "answers": _AnyAnswer()})
+    except TooCostly as exc:
+        message = (
+            f"this template does too much work for one message ({exc}); keep texts short and loops small"
+        )
+        yield TemplateProblem(message, 1)
+    except Exception:  # noqa: S110 - an error that depends on values is the render's own fallback
+        pass
 
 
 def _statement_problems(tree: nodes.Template) -> Iterator[TemplateProblem]:

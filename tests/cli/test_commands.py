@@ -50,11 +50,12 @@ def test_validate_reports_every_problem_with_file_and_line(tmp_path: Path) -> No
 
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert len(lines) == 2
+    assert len(lines) == 3
     assert lines[0].startswith("broken/empty.yaml:1:1: ")
     assert lines[1].startswith("broken/goto-nowhere.yaml:")
     assert "points nowhere" in lines[1]
-    assert result.stderr == "2 problem(s) in 2 file(s)\n"
+    assert lines[2] == "2 problem(s) in 2 file(s)"
+    assert result.stderr == ""
 
 
 def test_validate_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:

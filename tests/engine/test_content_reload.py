@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -71,3 +73,31 @@ def test_a_broken_edit_is_reported_and_the_bot_keeps_its_content(
     assert any("half-saved.yaml:5:" in problem for problem in problems), problems
     assert problems[-1] == f"the bot keeps the content it had until {folder} is fixed"
     assert reloader.check() is False  # the same broken files are not reported again
+
+
+def test_a_yaml_bomb_is_refused_with_its_line_without_eating_memory(
+    folder: Path, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = Engine(load_content([folder]), database)
+    reloader = ContentReloader(engine, folder)
+    before = engine.content
+    laughs = "".join(f"x{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]\n" for n in range(1, 10))
+    (folder / "faq" / "laughs.yaml").write_text("kind: faq\nid: lol\nx0: &a0 lol\n" + laughs)
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    with caplog.at_level(logging.ERROR, logger="bot.content_reload"):
+        assert reloader.check() is False
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+
+    assert engine.content is before
+    problems = [record.getMessage() for record in caplog.records]
+    assert problems == [
+        f"content not reloaded: {folder}/faq/laughs.yaml:6:45: aliases (*name) here would repeat more "
+        "than 1000 values; write the text out instead of repeating it through anchors",
+        f"the bot keeps the content it had until {folder} is fixed",
+    ]
+    assert elapsed < 15.0  # under tracemalloc, on a busy machine; expanding it took minutes
+    assert peak < 30_000_000
