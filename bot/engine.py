@@ -240,8 +240,7 @@ def _typed(turn: Turn, text: str) -> None:
 
 
 def _waiting_for_choice(turn: Turn) -> bool:
-    frame = turn.conversation.active
-    return frame is not None and not (isinstance(frame, QuizFrame) and frame.finished)
+    return turn.conversation.active is not None
 
 
 def _stray_text_at_choice(turn: Turn, text: str) -> None:

@@ -1,12 +1,67 @@
 """What the bot itself says (as opposed to authored content), in every locale it speaks.
 
 A phrase missing in a locale falls back to English, so adding a language is adding one
-column here; authors translate their own content in YAML.
+column here; authors translate their own content in YAML. A phrase about a number gives
+one text per CLDR plural category its language uses (`Plural`), so nothing says
+"question(s)"; the category comes from the rules of the language the text is in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 FALLBACK_LOCALE = "en"
+
+
+@dataclass(frozen=True)
+class Plural:
+    """One text per CLDR plural category, chosen by the number given as `by`; a category
+    without its own text uses `other`."""
+
+    by: str
+    other: str
+    one: str | None = None
+    few: str | None = None
+    many: str | None = None
+
+    def pick(self, category: str) -> str:
+        chosen = {"one": self.one, "few": self.few, "many": self.many}.get(category)
+        return chosen or self.other
+
+
+def _one_is_1(count: int) -> str:
+    return "one" if count == 1 else "other"
+
+
+def _one_is_0_or_1(count: int) -> str:
+    return "one" if count in (0, 1) else "other"
+
+
+def _no_plural(_count: int) -> str:
+    return "other"
+
+
+_PLURAL_RULES: dict[str, Callable[[int], str]] = {
+    "en": _one_is_1,
+    "de": _one_is_1,
+    "es": _one_is_1,
+    "fr": _one_is_0_or_1,
+    "pt": _one_is_0_or_1,
+    "ko": _no_plural,
+    "ja": _no_plural,
+    "zh": _no_plural,
+}
+"""CLDR's cardinal rules for whole numbers, for the languages in `LANGUAGE_NAMES` (none of
+them has few or many for whole numbers at chat sizes; a language that does, such as Polish
+or Russian, adds its rule here)."""
+
+
+def plural_category(language: str, count: int) -> str:
+    """CLDR's plural category ("one", "few", "many", "other") of `count` in `language`."""
+    rule = _PLURAL_RULES.get(language.split("-", 1)[0], _no_plural)
+    return rule(abs(count))
+
 
 LANGUAGE_NAMES = {
     "en": "English",
@@ -19,7 +74,7 @@ LANGUAGE_NAMES = {
     "pt": "Português",
 }
 
-_PHRASES: dict[str, dict[str, str]] = {
+_PHRASES: dict[str, dict[str, str | Plural]] = {
     "welcome_new": {
         "en": "Hi {name}! I teach short lessons right here in chat, and I answer product questions "
         "any time. Type help to see what I can do.",
@@ -43,7 +98,7 @@ _PHRASES: dict[str, dict[str, str]] = {
     "lesson_done": {"en": "✅ Lesson complete: {title}", "ko": "✅ 레슨 완료: {title}"},
     "next_lesson_prompt": {
         "en": "Ready for the next lesson, “{title}”?",
-        "ko": "다음 레슨 “{title}”을(를) 시작할까요?",
+        "ko": "다음 레슨: “{title}”. 시작할까요?",
     },
     "next_lesson": {"en": "Next lesson", "ko": "다음 레슨"},
     "later": {"en": "Later", "ko": "나중에"},
@@ -75,7 +130,11 @@ _PHRASES: dict[str, dict[str, str]] = {
     },
     "progress_header": {"en": "Your progress:", "ko": "진행 상황:"},
     "progress_course": {
-        "en": "• {title}: {done} of {total} lessons{status}",
+        "en": Plural(
+            "total",
+            one="• {title}: {done} of {total} lesson{status}",
+            other="• {title}: {done} of {total} lessons{status}",
+        ),
         "ko": "• {title}: 레슨 {total}개 중 {done}개{status}",
     },
     "progress_completed": {"en": " ✓ completed", "ko": " ✓ 완료"},
@@ -88,9 +147,18 @@ _PHRASES: dict[str, dict[str, str]] = {
         "en": "You haven't started a course yet. Type courses to pick one.",
         "ko": "아직 시작한 코스가 없어요. courses를 입력해 골라 보세요.",
     },
-    "quiz_intro": {"en": "📝 Quiz: {title} ({count} questions)", "ko": "📝 퀴즈: {title} ({count}문항)"},
+    "quiz_intro": {
+        "en": Plural(
+            "count", one="📝 Quiz: {title} ({count} question)", other="📝 Quiz: {title} ({count} questions)"
+        ),
+        "ko": "📝 퀴즈: {title} ({count}문항)",
+    },
     "quiz_retry_intro": {
-        "en": "📝 Retry: the {count} question(s) you missed",
+        "en": Plural(
+            "count",
+            one="📝 Retry: the question you missed",
+            other="📝 Retry: the {count} questions you missed",
+        ),
         "ko": "📝 다시 풀기: 틀린 {count}문항",
     },
     "quiz_right": {"en": "✅ Correct!", "ko": "✅ 정답이에요!"},
@@ -104,7 +172,11 @@ _PHRASES: dict[str, dict[str, str]] = {
         "ko": "{total}문항 중 {correct}개 정답 ({percent}%). 통과 기준은 {mark}%예요.",
     },
     "quiz_retry_prompt": {
-        "en": "Would you like to retry the {count} question(s) you missed?",
+        "en": Plural(
+            "count",
+            one="Would you like to retry the question you missed?",
+            other="Would you like to retry the {count} questions you missed?",
+        ),
         "ko": "틀린 {count}문항을 다시 풀어 볼까요?",
     },
     "quiz_retry": {"en": "Retry missed", "ko": "다시 풀기"},
@@ -162,10 +234,10 @@ _PHRASES: dict[str, dict[str, str]] = {
         "ko": "무엇이 궁금하세요? 편하게 입력해 주세요.",
     },
     "language_pick": {"en": "Which language would you like?", "ko": "어떤 언어를 원하세요?"},
-    "language_set": {"en": "Language set to {language}.", "ko": "언어를 {language}(으)로 바꿨어요."},
+    "language_set": {"en": "Language set to {language}.", "ko": "언어 설정: {language}."},
     "language_unknown": {
         "en": "I don't speak “{code}” yet. Available: {available}.",
-        "ko": "“{code}”은(는) 아직 지원하지 않아요. 가능한 언어: {available}.",
+        "ko": "“{code}” 언어는 아직 지원하지 않아요. 가능한 언어: {available}.",
     },
     "stopped": {
         "en": "Done: I won't send you lessons or reminders any more. "
@@ -207,8 +279,18 @@ _PHRASES: dict[str, dict[str, str]] = {
 def phrase(key: str, locale: str, **values: object) -> str:
     """The bot's own text `key` in `locale` (or English), with `values` filled in."""
     variants = _PHRASES[key]
-    text = variants.get(locale) or variants.get(locale.split("-", 1)[0]) or variants[FALLBACK_LOCALE]
+    language = next((code for code in (locale, locale.split("-", 1)[0]) if code in variants), FALLBACK_LOCALE)
+    text = variants[language]
+    if isinstance(text, Plural):
+        count = values[text.by]
+        if not isinstance(count, int):
+            raise TypeError(f"phrase {key!r} counts {text.by!r}, which must be an int, not {count!r}")
+        text = text.pick(plural_category(language, count))
     return text.format(**values) if values else text
+
+
+def phrase_keys() -> tuple[str, ...]:
+    return tuple(_PHRASES)
 
 
 def language_name(code: str) -> str:

@@ -131,8 +131,7 @@ def reshow(turn: Turn) -> None:
         lessons.reshow(turn)
     elif isinstance(frame, QuizFrame):
         if frame.finished:
-            turn.conversation.stack.pop()
-            turn.caller_resumes = True
+            quizzes.ask_after(turn)
         else:
             quizzes.ask_current(turn)
     elif isinstance(frame, SurveyFrame):

@@ -66,8 +66,10 @@ def _answer(turn: Turn, row: FaqQuestion, entry: FaqEntry) -> None:
     turn.about = entry.id
     turn.send_text(turn.text(entry.answer))
     values, labels = ["helped", "need_human"], [turn.say("faq_helped"), turn.say("faq_need_human")]
-    course = turn.content.courses.get(entry.lesson.course_id) if entry.lesson else None
-    lesson = course.lesson(entry.lesson.lesson_id) if course and entry.lesson else None
+    # Mid-flow, opening the related lesson would abandon the prompt the learner comes back to.
+    linked = entry.lesson if not turn.conversation.stack else None
+    course = turn.content.courses.get(linked.course_id) if linked else None
+    lesson = course.lesson(linked.lesson_id) if course and linked else None
     if course and lesson:
         values.append(f"{course.id}/{lesson.id}")
         labels.append(turn.say("faq_related_lesson", title=turn.text(lesson.title)))
@@ -75,7 +77,9 @@ def _answer(turn: Turn, row: FaqQuestion, entry: FaqEntry) -> None:
 
 
 def _unanswered(turn: Turn, row: FaqQuestion, reason: str) -> None:
-    """No answer fitted: a person takes over if support is reachable, else the contact."""
+    """No answer fitted: a person takes over if support is reachable, else the contact;
+    then back to whatever the learner was in the middle of."""
+    turn.caller_resumes = bool(turn.conversation.stack)
     if handoff.hand_off(turn, reason, row.text, row.id):
         return
     lines = [turn.say("faq_unanswered")]

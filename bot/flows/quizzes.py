@@ -174,15 +174,24 @@ def _finish(turn: Turn, frame: QuizFrame, quiz: Quiz) -> None:
     turn.mark("quiz_completed", quiz.id, f"{percent}% {'passed' if passed else 'failed'}")
     if quiz.retry_missed and frame.missed:
         frame.finished = True
-        turn.ask(
-            turn.say("quiz_retry_prompt", count=len(frame.missed)),
-            PromptKind.QUIZ_AFTER,
-            ["retry", "continue"],
-            [turn.say("quiz_retry"), turn.say("continue")],
-            str(frame.attempt_id),
-        )
+        ask_after(turn)
         return
     turn.end_flow()
+
+
+def ask_after(turn: Turn) -> None:
+    """Ask (again) whether to retry the missed questions: the quiz stays until answered."""
+    frame = turn.conversation.active
+    if not isinstance(frame, QuizFrame) or not frame.finished:
+        return
+    turn.about = frame.quiz_id
+    turn.ask(
+        turn.say("quiz_retry_prompt", count=len(frame.missed)),
+        PromptKind.QUIZ_AFTER,
+        ["retry", "continue"],
+        [turn.say("quiz_retry"), turn.say("continue")],
+        str(frame.attempt_id),
+    )
 
 
 def after_quiz(turn: Turn, prompt: OpenPrompt, index: int) -> bool:

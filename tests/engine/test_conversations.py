@@ -119,7 +119,7 @@ def test_a_whole_course_is_taken_and_recorded(chat: Chat, database: Database) ->
     assert chat.press("False")[:2] == (ChoiceAccepted("6", "False"), TextReply("✅ Correct!"))
     assert chat.texts()[-1] == "You scored 2/3 (67%). The pass mark is 70%."
     chat.press("Retry missed")
-    assert chat.replies[1] == TextReply("📝 Retry: the 1 question(s) you missed")
+    assert chat.replies[1] == TextReply("📝 Retry: the question you missed")
     chat.say("1, 3")
     assert chat.texts()[-1] == "You scored 3/3 (100%) and passed! 🎉"
     scale = chat.replies[-1]
@@ -279,7 +279,7 @@ def test_stop_and_start_again(chat: Chat, database: Database) -> None:
 
 def test_language_switches_content_and_bot_phrases(chat: Chat) -> None:
     chat.say("start")
-    assert chat.say("language ko") == (TextReply("언어를 한국어(으)로 바꿨어요."),)
+    assert chat.say("language ko") == (TextReply("언어 설정: 한국어."),)
 
     chat.say("courses")
     assert chat.press("기초")[1:3] == (TextReply("📘 레슨 1/2: 레슨 일"), TextReply("안녕하세요 Ann님!"))
