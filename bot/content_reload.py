@@ -64,8 +64,7 @@ class ContentReloader:
                 log.error("content not reloaded: %s", error)
             log.error("the bot keeps the content it had until %s is fixed", self.folder)
             return False
-        self.engine.faq.refresh(content)
-        self.engine.content = content
+        self.engine.use_content(content)
         log.warning("content reloaded from %s", self.folder)
         return True
 

@@ -17,7 +17,7 @@ from bot.content.model import ContentPack, LocalText
 from bot.content.templates import LearnerView, render_text
 from bot.faq.matcher import FaqMatcher
 from bot.messages import Choice, ChoicePrompt, Reply, TextReply
-from bot.phrases import phrase
+from bot.phrases import learner_locale, phrase
 from bot.state import Conversation, OpenPrompt, PromptKind, choice_id
 from storage.interactions import Mark
 from storage.learners import LearnerRecord
@@ -48,7 +48,7 @@ class Turn:
     @property
     def locale(self) -> str:
         """The learner's choice, else what their platform reports, else the content's default."""
-        return self.learner.locale or self.learner.locale_hint or self.content.default_locale
+        return learner_locale(self.learner.locale, self.learner.locale_hint, self.content.default_locale)
 
     @property
     def first_name(self) -> str:

@@ -57,7 +57,6 @@ from bot.adapters.slack.settings import (
 )
 from bot.adapters.slack.updates import Shown
 from bot.engine import Engine
-from bot.flows.progress import learner_overview
 from bot.messages import InboundEvent, Platform, Reply, Sender
 from storage.inbox import Arrival, Entry, already_handled
 
@@ -329,9 +328,7 @@ class SlackBot:
     ) -> ShownChanges | None:
         """The first look at the app's DM gets the welcome; later looks get nothing."""
         sender = Sender(Platform.SLACK, incoming.user, workspace=incoming.team)
-        overview = await self._on_database(
-            partial(learner_overview, self.engine.content, self.engine.database, sender)
-        )
+        overview = await self._on_database(partial(self.engine.overview, sender))
         if not overview.known or (
             attempts > 1 and await self._on_database(partial(self._handled, incoming.event_id))
         ):
@@ -342,9 +339,7 @@ class SlackBot:
         team, user = learner
         profile = await self.people.profile(client, team, user)
         sender = Sender(Platform.SLACK, user, workspace=team, locale_hint=profile.locale)
-        overview = await self._on_database(
-            partial(learner_overview, self.engine.content, self.engine.database, sender)
-        )
+        overview = await self._on_database(partial(self.engine.overview, sender))
         await client.views_publish(user_id=user, view=home_view(overview))
 
     async def _on_database(self, work: Callable[[], Result]) -> Result:
