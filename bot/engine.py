@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.config import SupportDesk
+from bot.config import HandoffSettings
 from bot.content.model import ContentPack
 from bot.faq.matcher import Decision, FaqMatcher
 from bot.flows import commands, lessons, questions, quizzes, surveys
@@ -66,13 +66,13 @@ class Engine:
         *,
         faq: FaqMatcher | None = None,
         clock: Clock = utc_now,
-        support: SupportDesk | None = None,
+        handoff: HandoffSettings | None = None,
     ) -> None:
         self.content = content
         self.database = database
         self.faq = faq or FaqMatcher(content)
         self.clock = clock
-        self.support = support or SupportDesk()
+        self.handoff = handoff or HandoffSettings()
 
     def overview(self, sender: Sender) -> Overview:
         """A learner's courses and results, read without changing anything: the door for
@@ -138,7 +138,7 @@ class Engine:
                 platform=sender.platform.value,
                 now=now,
                 first_contact=first_contact,
-                support=self.support,
+                handoff=self.handoff,
             )
             route(turn, event)
             learner.conversation = dump_conversation(turn.conversation)

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.config import SupportDesk
+from bot.config import HandoffSettings
 from bot.content.model import ContentPack, LocalText
 from bot.content.templates import LearnerView, render_text
 from bot.faq.matcher import FaqMatcher
@@ -42,7 +42,7 @@ class Turn:
     """True on the very first event from this learner."""
     caller_resumes: bool = False
     """Set when a quiz or survey ends: the flow beneath it (a lesson) carries on."""
-    support: SupportDesk = field(default_factory=SupportDesk)
+    handoff: HandoffSettings = field(default_factory=HandoffSettings)
     """Where questions the bot cannot settle are handed to a person (none: nowhere)."""
 
     @property

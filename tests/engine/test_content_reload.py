@@ -37,7 +37,7 @@ def folder(tmp_path: Path) -> Path:
 
 def test_an_added_faq_entry_is_answered_without_a_restart(folder: Path, database: Database) -> None:
     engine = Engine(load_content([folder]), database)
-    reloader = ContentReloader(engine, folder)
+    reloader = ContentReloader(folder, "en", engine.use_content)
     chat = Chat(engine)
 
     chat.say("can tasklane water the office plants?")
@@ -57,7 +57,7 @@ def test_a_broken_edit_is_reported_and_the_bot_keeps_its_content(
     folder: Path, database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     engine = Engine(load_content([folder]), database)
-    reloader = ContentReloader(engine, folder)
+    reloader = ContentReloader(folder, "en", engine.use_content)
     before = engine.content
     (folder / "faq" / "half-saved.yaml").write_text(
         "kind: faq\nid: more\nentries:\n  - id: x\n    tittle: 1\n"
