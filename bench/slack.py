@@ -58,6 +58,7 @@ from bot.engine import Engine  # noqa: E402
 from bot.messages import InboundEvent, Reply  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
+from tests.cores import core_of  # noqa: E402
 from tests.slack.fake_records import Call  # noqa: E402
 from tests.slack.fake_slack import FakeSlack  # noqa: E402
 from tests.slack.harness import (  # noqa: E402
@@ -159,7 +160,7 @@ class ReplayingEngine(TimedEngine):
 @asynccontextmanager
 async def lessonloop(fake: FakeSlack, engine: Engine, learners: int) -> AsyncIterator[OursRound]:
     """Rounds through Lessonloop: each returns its seconds and the requests it sent."""
-    async with aiohttp.ClientSession() as session, slack_bot(engine, settings_for(fake)) as bot:
+    async with aiohttp.ClientSession() as session, slack_bot(core_of(engine), settings_for(fake)) as bot:
         url = f"http://127.0.0.1:{await bot.listen('127.0.0.1', 0)}"
         transport = HttpTransport(session, url + EVENTS_PATH)
         world = World(fake, bot, transport, session, url)

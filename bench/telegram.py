@@ -53,6 +53,7 @@ from bot.content.loader import load_content  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
+from tests.cores import core_of  # noqa: E402
 from tests.telegram.fake_bot_api import TOKEN, FakeTelegram  # noqa: E402
 from tests.telegram.fake_chats import Person  # noqa: E402
 
@@ -225,7 +226,7 @@ async def run_lessonloop(root: str, go: asyncio.Event, done: asyncio.Event) -> N
         settings = TelegramSettings(token=TOKEN, api_root=root)
         try:
             unpaced = Pacing(overall=0, chat_burst=0)
-            async with telegram_bot(engine, settings, pacing=unpaced, long_poll_s=1) as bot:
+            async with telegram_bot(core_of(engine), settings, pacing=unpaced, long_poll_s=1) as bot:
                 stopping = asyncio.Event()
                 polling = asyncio.create_task(bot.poll(stopping))
                 go.set()

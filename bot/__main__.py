@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from bot.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
+    from bot.bootstrap import Core
     from bot.engine import Engine
     from storage.db import Database
 
@@ -126,12 +127,12 @@ def _upgrade(settings: Settings) -> int:
 
 
 @contextmanager
-def _engine(settings: Settings) -> Iterator[Engine]:
-    """The engine on the configured content and database; exits with a clear message if
-    either is not ready, and closes the database afterwards."""
+def _core(settings: Settings) -> Iterator[Core]:
+    """The core on the configured content and database (`bot.bootstrap`); exits with a clear
+    message if either is not ready, and closes the database afterwards."""
+    from bot.bootstrap import assemble
     from bot.content.errors import ContentInvalid
     from bot.content.loader import load_content
-    from bot.engine import Engine
     from storage.db import Database
 
     try:
@@ -143,7 +144,7 @@ def _engine(settings: Settings) -> Iterator[Engine]:
     database = Database(settings.database_url)
     try:
         _database_ready(database)
-        yield Engine(content, database, support=settings.support)
+        yield assemble(content, database, settings.handoff)
     finally:
         database.dispose()
 
@@ -185,9 +186,9 @@ def _database_ready(database: Database) -> None:
 def _chat(settings: Settings, learner: str | None, locale: str | None) -> int:
     from bot.adapters.console import chat
 
-    with _engine(settings) as engine:
+    with _core(settings) as core:
         try:
-            chat(engine.handle, learner=learner, locale=locale)
+            chat(core.engine.handle, learner=learner, locale=locale)
         except KeyboardInterrupt:
             print()
     return 0
@@ -264,16 +265,16 @@ def _faq_report(settings: Settings, days: int) -> int:
 
 
 @contextmanager
-def _helpdesk_replies(settings: Settings, engine: Engine, port: int | None, host: str) -> Iterator[None]:
+def _helpdesk_replies(settings: Settings, core: Core, port: int | None, host: str) -> Iterator[None]:
     """With `--support-port`, the endpoint a helpdesk answers hand-offs through."""
     if port is None:
         yield
         return
     from bot.handoff.helpdesk_replies import REPLIES_PATH, ReplyServer
 
-    if not settings.support.webhook_secret:
+    if not settings.handoff.webhook_secret:
         raise SystemExit("lessonloop: --support-port needs support_webhook_url and support_webhook_secret")
-    server = ReplyServer(engine.database, settings.support.webhook_secret)
+    server = ReplyServer(core.database, settings.handoff.webhook_secret)
     bound = server.start(host, port)
     print(f"lessonloop: helpdesk replies at http://{host}:{bound}{REPLIES_PATH}", flush=True)
     try:
@@ -287,7 +288,7 @@ def _content_reloading(settings: Settings, engine: Engine) -> Iterator[None]:
     """Content edits reach the running bot without a restart (`bot.content_reload`)."""
     from bot.content_reload import ContentReloader
 
-    reloader = ContentReloader(engine, settings.content_dir)
+    reloader = ContentReloader(settings.content_dir, settings.default_locale, engine.use_content)
     reloader.start()
     try:
         yield
@@ -298,7 +299,7 @@ def _content_reloading(settings: Settings, engine: Engine) -> Iterator[None]:
 def _run(settings: Settings, arguments: argparse.Namespace) -> int:
     from functools import partial
 
-    serve: Callable[[Engine], int]
+    serve: Callable[[Core], int]
     if arguments.platform == "telegram":
         from bot.adapters.telegram import app as telegram
 
@@ -323,11 +324,11 @@ def _run(settings: Settings, arguments: argparse.Namespace) -> int:
             inbox_lease_s=settings.inbox_lease_seconds,
         )
     with (
-        _engine(settings) as engine,
-        _content_reloading(settings, engine),
-        _helpdesk_replies(settings, engine, arguments.support_port, arguments.listen),
+        _core(settings) as core,
+        _content_reloading(settings, core.engine),
+        _helpdesk_replies(settings, core, arguments.support_port, arguments.listen),
     ):
-        return serve(engine)
+        return serve(core)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
-class SupportDesk:
+class HandoffSettings:
     """Where questions the bot cannot settle are handed to a person, and the hours support
     keeps (told to the learner). No destination: hand-offs are off."""
 
@@ -54,7 +54,7 @@ class Settings:
     content_dir: Path = Path("content")
     default_locale: str = "en"
     log_level: str = "WARNING"
-    support: SupportDesk = SupportDesk()
+    handoff: HandoffSettings = HandoffSettings()
     inbox_lease_seconds: float = 30.0
     """How long a process's claim on a stored request lasts unless renewed: after that
     long without a sign of life, another process (or a restart) takes the request over."""
@@ -65,7 +65,7 @@ class Settings:
         return (
             f"Settings(database_url={url!r}, content_dir={str(self.content_dir)!r}, "
             f"default_locale={self.default_locale!r}, log_level={self.log_level!r}, "
-            f"support={self.support!r}, inbox_lease_seconds={self.inbox_lease_seconds!r})"
+            f"handoff={self.handoff!r}, inbox_lease_seconds={self.inbox_lease_seconds!r})"
         )
 
 
@@ -103,12 +103,12 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         content_dir=Path(values.get("content_dir", "content")),
         default_locale=values.get("default_locale", "en"),
         log_level=values.get("log_level", "WARNING").upper(),
-        support=_support_desk(values),
+        handoff=_handoff_settings(values),
         inbox_lease_seconds=_positive_seconds(values.get("inbox_lease_seconds", "30")),
     )
 
 
-def _support_desk(values: Mapping[str, str]) -> SupportDesk:
+def _handoff_settings(values: Mapping[str, str]) -> HandoffSettings:
     def get(key: str) -> str | None:
         return values.get(key, "").strip() or None
 
@@ -126,7 +126,7 @@ def _support_desk(values: Mapping[str, str]) -> SupportDesk:
         raise ConfigError(
             f"support_telegram_chat must be the group's numeric chat id, e.g. -1001234567890 (got {chat!r})"
         )
-    return SupportDesk(
+    return HandoffSettings(
         slack_channel=get("support_slack_channel"),
         telegram_chat=chat,
         webhook_url=url,

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.content.errors import ContentInvalid
 from bot.content.loader import find_content_files, load_content
-from bot.engine import Engine
+from bot.content.model import ContentPack
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +42,13 @@ def fingerprint(folder: Path) -> Fingerprint:
 
 
 class ContentReloader:
-    """Swaps a new content pack into `engine` when the files under `folder` change."""
+    """Hands a new content pack to `use` (`Engine.use_content`) when the files under
+    `folder` change."""
 
-    def __init__(self, engine: Engine, folder: Path) -> None:
-        self.engine = engine
+    def __init__(self, folder: Path, default_locale: str, use: Callable[[ContentPack], None]) -> None:
         self.folder = folder
+        self._default_locale = default_locale
+        self._use = use
         self._seen = fingerprint(folder)
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -58,14 +61,13 @@ class ContentReloader:
             return False
         self._seen = now
         try:
-            content = load_content([self.folder], self.engine.content.default_locale)
+            content = load_content([self.folder], self._default_locale)
         except ContentInvalid as invalid:
             for error in invalid.errors:
                 log.error("content not reloaded: %s", error)
             log.error("the bot keeps the content it had until %s is fixed", self.folder)
             return False
-        self.engine.faq.refresh(content)
-        self.engine.content = content
+        self._use(content)
         log.warning("content reloaded from %s", self.folder)
         return True
 

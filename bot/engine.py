@@ -1,9 +1,10 @@
 """The conversation engine: one inbound event in, the replies out, state saved between.
 
-`Engine.handle` is the only entry point adapters use. Each event runs in one short
-transaction that (1) claims the event id, so a redelivery does nothing, (2) loads and locks
-the learner, (3) routes the event to a flow, and (4) saves the conversation and the
-interaction log. Nothing about a learner is kept in memory between events.
+Adapters come in through `Engine.handle` (a learner's event) and `Engine.overview` (a
+learner's standing page, read only). Each event runs in one short transaction that (1)
+claims the event id, so a redelivery does nothing, (2) loads and locks the learner, (3)
+routes the event to a flow, and (4) saves the conversation and the interaction log.
+Nothing about a learner is kept in memory between events.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.config import SupportDesk
+from bot.config import HandoffSettings
 from bot.content.model import ContentPack
 from bot.faq.matcher import Decision, FaqMatcher
 from bot.flows import commands, lessons, questions, quizzes, surveys
+from bot.flows.progress import Overview, learner_overview
 from bot.messages import (
     ChoiceAccepted,
     ChoicePrompt,
@@ -28,9 +30,10 @@ from bot.messages import (
     QuizQuestionReply,
     RatingScale,
     Reply,
+    Sender,
     TextReply,
 )
-from bot.phrases import phrase
+from bot.phrases import learner_locale, normal_locale, phrase
 from bot.state import LessonFrame, OpenPrompt, PromptKind, QuizFrame, dump_conversation, load_conversation
 from bot.state import parse_choice_id as parse_choice
 from bot.turn import Turn
@@ -63,13 +66,23 @@ class Engine:
         *,
         faq: FaqMatcher | None = None,
         clock: Clock = utc_now,
-        support: SupportDesk | None = None,
+        handoff: HandoffSettings | None = None,
     ) -> None:
         self.content = content
         self.database = database
         self.faq = faq or FaqMatcher(content)
         self.clock = clock
-        self.support = support or SupportDesk()
+        self.handoff = handoff or HandoffSettings()
+
+    def overview(self, sender: Sender) -> Overview:
+        """A learner's courses and results, read without changing anything: the door for
+        platforms that show a standing page (Slack's App Home)."""
+        return learner_overview(self.content, self.database, sender)
+
+    def use_content(self, content: ContentPack) -> None:
+        """Answer from `content` from the next event on (a reload that validated)."""
+        self.faq.refresh(content)
+        self.content = content
 
     def handle(self, event: InboundEvent) -> tuple[Reply, ...]:
         """The replies to `event`: empty for a redelivery, an apology if something broke."""
@@ -82,7 +95,8 @@ class Engine:
                 return self._handle(event)
         except Exception:
             log.exception("event %s on %s could not be handled", event.event_id, event.sender.platform.value)
-            return (TextReply(phrase("apology", event.sender.locale_hint or self.content.default_locale)),)
+            locale = learner_locale(None, event.sender.locale_hint, self.content.default_locale)
+            return (TextReply(phrase("apology", locale)),)
 
     def _handle(self, event: InboundEvent) -> tuple[Reply, ...]:
         sender = event.sender
@@ -124,7 +138,7 @@ class Engine:
                 platform=sender.platform.value,
                 now=now,
                 first_contact=first_contact,
-                support=self.support,
+                handoff=self.handoff,
             )
             route(turn, event)
             learner.conversation = dump_conversation(turn.conversation)
@@ -141,7 +155,7 @@ def _refresh_profile(learner: LearnerRecord, event: InboundEvent) -> None:
         learner.first_name = sender.first_name
     if sender.last_name and learner.last_name != sender.last_name:
         learner.last_name = sender.last_name
-    hint = sender.locale_hint.casefold().replace("_", "-") if sender.locale_hint else None
+    hint = normal_locale(sender.locale_hint) if sender.locale_hint else None
     if hint and learner.locale_hint != hint:
         learner.locale_hint = hint
     if sender.timezone and learner.timezone != sender.timezone:

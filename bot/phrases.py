@@ -276,6 +276,17 @@ _PHRASES: dict[str, dict[str, str | Plural]] = {
 }
 
 
+def normal_locale(code: str) -> str:
+    """A locale as the bot compares them: `pt_BR` and `PT-br` are both `pt-br`."""
+    return code.strip().casefold().replace("_", "-")
+
+
+def learner_locale(chosen: str | None, reported: str | None, default: str) -> str:
+    """What a learner is spoken to in: their own choice, else what their platform reports,
+    else the content's default. The one place that order is decided."""
+    return chosen or (normal_locale(reported) if reported else "") or default
+
+
 def phrase(key: str, locale: str, **values: object) -> str:
     """The bot's own text `key` in `locale` (or English), with `values` filled in."""
     variants = _PHRASES[key]

@@ -12,12 +12,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.config import SupportDesk
+from bot.config import HandoffSettings
 from bot.content.model import ContentPack, LocalText
 from bot.content.templates import LearnerView, render_text
 from bot.faq.matcher import FaqMatcher
 from bot.messages import Choice, ChoicePrompt, Reply, TextReply
-from bot.phrases import phrase
+from bot.phrases import learner_locale, phrase
 from bot.state import Conversation, OpenPrompt, PromptKind, choice_id
 from storage.interactions import Mark
 from storage.learners import LearnerRecord
@@ -42,13 +42,13 @@ class Turn:
     """True on the very first event from this learner."""
     caller_resumes: bool = False
     """Set when a quiz or survey ends: the flow beneath it (a lesson) carries on."""
-    support: SupportDesk = field(default_factory=SupportDesk)
+    handoff: HandoffSettings = field(default_factory=HandoffSettings)
     """Where questions the bot cannot settle are handed to a person (none: nowhere)."""
 
     @property
     def locale(self) -> str:
         """The learner's choice, else what their platform reports, else the content's default."""
-        return self.learner.locale or self.learner.locale_hint or self.content.default_locale
+        return learner_locale(self.learner.locale, self.learner.locale_hint, self.content.default_locale)
 
     @property
     def first_name(self) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Settings, SupportDesk, load_settings
+from bot.config import ConfigError, HandoffSettings, Settings, load_settings
 
 
 def test_defaults_without_file_or_environment(tmp_path: Path) -> None:
@@ -66,9 +66,9 @@ def test_support_destinations_and_hours_come_from_file_and_environment(tmp_path:
         "LESSONLOOP_SUPPORT_WEBHOOK_SECRET": "wh-s3cret-value",
     }
 
-    support = load_settings(environment, tmp_path).support
+    support = load_settings(environment, tmp_path).handoff
 
-    assert support == SupportDesk(
+    assert support == HandoffSettings(
         slack_channel="C0SUPPORT",
         telegram_chat="-1001234567890",
         webhook_url="https://desk.example.com/hooks/lessonloop",
@@ -80,7 +80,7 @@ def test_support_destinations_and_hours_come_from_file_and_environment(tmp_path:
 
 
 def test_no_support_destination_means_no_hand_offs(tmp_path: Path) -> None:
-    assert load_settings({}, tmp_path).support.destinations == ()
+    assert load_settings({}, tmp_path).handoff.destinations == ()
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from bot.config import SupportDesk
+from bot.config import HandoffSettings
 from bot.content.loader import load_content
 from bot.engine import Engine
 from bot.handoff.helpdesk_replies import REPLIES_PATH, ReplyServer
@@ -61,8 +61,8 @@ def post(url: str, document: Any) -> tuple[int, Any]:
 
 def hand_off(database: Database, platform: Platform, user: str) -> int:
     """A learner on `platform` asks what the FAQ cannot answer; the hand-off's id."""
-    support = SupportDesk(webhook_url="http://127.0.0.1:9/never-called", webhook_secret=SECRET)
-    chat = Chat(Engine(load_content([ROOT / "content"]), database, support=support))
+    support = HandoffSettings(webhook_url="http://127.0.0.1:9/never-called", webhook_secret=SECRET)
+    chat = Chat(Engine(load_content([ROOT / "content"]), database, handoff=support))
     chat.sender = Sender(platform, user, first_name="Ann")
     chat.say("is the moon made of cheese")
     with database.transaction() as session:

@@ -4,12 +4,12 @@ one thread that commits whatever is queued together.
 The engine's transaction, the inbox, the remembered prompts and polls and the polling
 offset are blocking SQLAlchemy calls, so they run in worker threads. Spread over a pool,
 on SQLite those threads only queue for the database's one write lock, and a writer that
-finds it taken sleeps in SQLite's busy handler (1, 2, 5, 10 ms...) well past the moment it
-is free again. SQLite therefore gets one thread, and it runs the jobs waiting for it in one
-`Database.batch`: each job's transactions become savepoints, and one commit (about 0.1 ms
-of WAL writing, more than a small transaction's statements cost) makes them all permanent.
+finds it taken sleeps in SQLite's busy handler well past the moment it is free again.
+SQLite therefore gets one thread, and it runs the jobs waiting for it in one
+`Database.batch`: each job's transactions become savepoints, and one commit (whose WAL
+writing costs more than a small transaction's statements) makes them all permanent.
 Nobody waits for a batch to fill: a job queued while the database is idle starts at once,
-and jobs queued while a batch runs join it, up to 64 jobs or 20 ms of work. A job's result
+and jobs queued while a batch runs join it, up to `MAX_BATCH` jobs or `MAX_BATCH_S` of work. A job's result
 is handed back only after its batch is committed, so "stored" still means stored.
 PostgreSQL, which locks a learner's row rather than the database, runs transactions side
 by side on several threads instead.

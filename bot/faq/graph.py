@@ -2,8 +2,8 @@
 
 The shipped all-MiniLM-L6-v2 keeps every weight as int8 with a float scale per column, and
 its graph turns them back into float (Cast, Mul) before each MatMul. ONNX Runtime folds
-that into float weights at load, so every MatMul ran in float32 over 4-byte weights: 60%
-of the time of a question, 85% of an index build (ONNX Runtime's profiler). Here each such
+that into float weights at load, so every MatMul ran in float32 over 4-byte weights: most
+of the time of a question and of an index build. Here each such
 MatMul becomes two 8-bit MatMuls (ONNX Runtime's `MatMulIntegerToFloat`, weights shifted
 to uint8 so the product is exact on every CPU): one on the activations rounded to 8 bits, one on what that
 rounding left over, so the activations keep about 16 bits. One 8-bit pass alone was 2.4x

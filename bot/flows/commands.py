@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bot.flows import lessons, questions, quizzes, surveys
+from bot.flows.progress import overview_of
 from bot.messages import ChoiceAccepted
-from bot.phrases import language_name
+from bot.phrases import language_name, normal_locale
 from bot.state import LessonFrame, OpenPrompt, PromptKind, QuizFrame, SurveyFrame
 from bot.turn import Turn
-from storage.models import Enrolment, QuizAttempt
+from storage.models import Enrolment
 
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 
@@ -156,40 +157,26 @@ def resume(turn: Turn, _argument: str) -> None:
 
 
 def progress(turn: Turn, _argument: str) -> None:
-    enrolments = turn.session.scalars(
-        select(Enrolment).where(Enrolment.learner_id == turn.learner.id).order_by(Enrolment.started_at)
-    ).all()
-    if not enrolments:
+    """The learner's courses and best quiz results, as the standing page shows them."""
+    overview = overview_of(turn.session, turn.content, turn.learner.id, turn.locale)
+    if not overview.courses:
         turn.send_text(turn.say("no_progress"))
         return
-    best: dict[str, tuple[int, bool]] = {}
-    for attempt in turn.session.scalars(
-        select(QuizAttempt).where(
-            QuizAttempt.learner_id == turn.learner.id, QuizAttempt.finished_at.is_not(None)
-        )
-    ):
-        score = (attempt.score_percent or 0, bool(attempt.passed))
-        best[attempt.quiz_id] = max(best.get(attempt.quiz_id, score), score)
     lines = [turn.say("progress_header")]
-    for enrolment in enrolments:
-        course = turn.content.courses.get(enrolment.course_id)
-        if course is None:
-            continue
-        done = turn.say("progress_completed") if enrolment.status == "completed" else ""
+    for course in overview.courses:
+        done = turn.say("progress_completed") if course.completed else ""
         lines.append(
             turn.say(
                 "progress_course",
-                title=turn.text(course.title),
-                done=len(enrolment.completed_lessons),
-                total=len(course.lessons),
+                title=course.title,
+                done=course.lessons_done,
+                total=course.lessons_total,
                 status=done,
             )
         )
-    for quiz_id, (percent, passed) in best.items():
-        quiz = turn.content.quizzes.get(quiz_id)
-        if quiz is not None:
-            mark = turn.say("progress_passed") if passed else ""
-            lines.append(turn.say("progress_quiz", title=turn.text(quiz.title), percent=percent, passed=mark))
+    for quiz in overview.quizzes:
+        mark = turn.say("progress_passed") if quiz.passed else ""
+        lines.append(turn.say("progress_quiz", title=quiz.title, percent=quiz.best_percent, passed=mark))
     turn.send_text("\n".join(lines))
 
 
@@ -202,7 +189,7 @@ def ask(turn: Turn, argument: str) -> None:
 
 def language(turn: Turn, argument: str) -> None:
     available = sorted(turn.content.locales)
-    code = argument.strip().casefold().replace("_", "-")
+    code = normal_locale(argument)
     if not code:
         labels = [language_name(locale) for locale in available]
         turn.ask(turn.say("language_pick"), PromptKind.LANGUAGE, available, labels)

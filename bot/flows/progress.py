@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.content.model import ContentPack
 from bot.messages import Sender
+from bot.phrases import learner_locale
 from storage.db import Database
 from storage.learners import find_learner
 from storage.models import Enrolment, QuizAttempt
@@ -58,22 +60,27 @@ class Overview:
 
 
 def learner_overview(content: ContentPack, database: Database, sender: Sender) -> Overview:
+    """The overview of whoever `sender` is, known yet or not; changes nothing."""
     with database.transaction() as session:
         found = find_learner(session, sender.platform.value, sender.workspace, sender.user_id, lock=False)
         if found is None:
-            locale = (sender.locale_hint or content.default_locale).casefold().replace("_", "-")
+            locale = learner_locale(None, sender.locale_hint, content.default_locale)
             offers = tuple(CourseOffer(c.id, c.title.pick(locale)) for c in content.courses.values())
             return Overview(False, locale, (), (), offers)
         learner = found[0]
-        locale = learner.locale or learner.locale_hint or content.default_locale
-        enrolments = session.scalars(
-            select(Enrolment).where(Enrolment.learner_id == learner.id).order_by(Enrolment.started_at)
-        ).all()
-        attempts = session.scalars(
-            select(QuizAttempt).where(
-                QuizAttempt.learner_id == learner.id, QuizAttempt.finished_at.is_not(None)
-            )
-        ).all()
+        locale = learner_locale(learner.locale, learner.locale_hint, content.default_locale)
+        return overview_of(session, content, learner.id, locale)
+
+
+def overview_of(session: Session, content: ContentPack, learner_id: int, locale: str) -> Overview:
+    """A known learner's overview, read in `session`: the one computation behind the
+    `progress` command and the standing page."""
+    enrolments = session.scalars(
+        select(Enrolment).where(Enrolment.learner_id == learner_id).order_by(Enrolment.started_at)
+    ).all()
+    attempts = session.scalars(
+        select(QuizAttempt).where(QuizAttempt.learner_id == learner_id, QuizAttempt.finished_at.is_not(None))
+    ).all()
     courses = []
     for enrolment in enrolments:
         course = content.courses.get(enrolment.course_id)

@@ -2,7 +2,7 @@
 
 A hand-off opens, in the same transaction as the event that asked for it, when the learner
 presses "Need a human", when no FAQ answer fitted, or when none of the "Did you mean"
-candidates did; but only when a support destination is configured (`config.SupportDesk`), else
+candidates did; but only when a support destination is configured (`config.HandoffSettings`), else
 the learner gets the FAQ file's support contact as before. The hand-off and one delivery
 per destination are rows (`storage.handoffs`); the dispatcher of each running process
 sends them (`bot.handoff.dispatch`). What support does next (a reply in the Slack thread,
@@ -36,7 +36,7 @@ REASONS = {
 def hand_off(turn: Turn, reason: str, question: str, faq_question_id: int | None) -> bool:
     """Open a hand-off for `question` and tell the learner a person will reply; False (and
     nothing done) when no destination is configured."""
-    support = turn.support
+    support = turn.handoff
     if not support.destinations:
         return False
     transcript = recent_turns(turn.session, turn.learner.id)

@@ -39,7 +39,7 @@ def folder(tmp_path: Path) -> Path:
 
 def test_an_added_faq_entry_is_answered_without_a_restart(folder: Path, database: Database) -> None:
     engine = Engine(load_content([folder]), database)
-    reloader = ContentReloader(engine, folder)
+    reloader = ContentReloader(folder, "en", engine.use_content)
     chat = Chat(engine)
 
     chat.say("can tasklane water the office plants?")
@@ -59,7 +59,7 @@ def test_a_broken_edit_is_reported_and_the_bot_keeps_its_content(
     folder: Path, database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     engine = Engine(load_content([folder]), database)
-    reloader = ContentReloader(engine, folder)
+    reloader = ContentReloader(folder, "en", engine.use_content)
     before = engine.content
     (folder / "faq" / "half-saved.yaml").write_text(
         "kind: faq\nid: more\nentries:\n  - id: x\n    tittle: 1\n"
@@ -79,7 +79,7 @@ def test_a_yaml_bomb_is_refused_with_its_line_without_eating_memory(
     folder: Path, database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     engine = Engine(load_content([folder]), database)
-    reloader = ContentReloader(engine, folder)
+    reloader = ContentReloader(folder, "en", engine.use_content)
     before = engine.content
     laughs = "".join(f"x{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]\n" for n in range(1, 10))
     (folder / "faq" / "laughs.yaml").write_text("kind: faq\nid: lol\nx0: &a0 lol\n" + laughs)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.config import SupportDesk
+from bot.config import HandoffSettings
 from bot.content.loader import load_content
 from bot.engine import Engine
 from bot.handoff.dispatch import MAX_ATTEMPTS, Dispatcher, backoff
@@ -29,8 +29,10 @@ def test_a_refused_webhook_is_retried_until_the_helpdesk_takes_it(database: Data
     async def scenario() -> None:
         helpdesk = FakeHelpdesk()
         await helpdesk.start()
-        support = SupportDesk(webhook_url=helpdesk.url, webhook_secret=SECRET, hours="Mon-Fri 9:00-18:00 CET")
-        engine = Engine(load_content([ROOT / "content"]), database, clock=clock, support=support)
+        support = HandoffSettings(
+            webhook_url=helpdesk.url, webhook_secret=SECRET, hours="Mon-Fri 9:00-18:00 CET"
+        )
+        engine = Engine(load_content([ROOT / "content"]), database, clock=clock, handoff=support)
         chat = Chat(engine)
         assert chat.texts() == []
         chat.say("is the moon made of cheese")
@@ -67,8 +69,8 @@ def test_a_webhook_signed_with_another_secret_is_refused_and_kept(database: Data
     async def scenario() -> None:
         helpdesk = FakeHelpdesk()
         await helpdesk.start()
-        support = SupportDesk(webhook_url=helpdesk.url, webhook_secret="not-the-shared-secret")
-        Chat(Engine(load_content([ROOT / "content"]), database, clock=clock, support=support)).say(
+        support = HandoffSettings(webhook_url=helpdesk.url, webhook_secret="not-the-shared-secret")
+        Chat(Engine(load_content([ROOT / "content"]), database, clock=clock, handoff=support)).say(
             "is the moon made of cheese"
         )
         try:
@@ -90,8 +92,8 @@ def test_a_webhook_that_keeps_failing_is_given_up_after_about_a_day_and_kept(dat
     async def scenario() -> None:
         helpdesk = FakeHelpdesk()
         await helpdesk.start()
-        support = SupportDesk(webhook_url=helpdesk.url, webhook_secret=SECRET)
-        Chat(Engine(load_content([ROOT / "content"]), database, clock=clock, support=support)).say(
+        support = HandoffSettings(webhook_url=helpdesk.url, webhook_secret=SECRET)
+        Chat(Engine(load_content([ROOT / "content"]), database, clock=clock, handoff=support)).say(
             "is the moon made of cheese"
         )
         helpdesk.answers = [(500, {})] * (MAX_ATTEMPTS + 1)
@@ -127,8 +129,8 @@ def test_two_dispatchers_at_once_deliver_every_hand_off_exactly_once(database: D
     async def scenario() -> None:
         helpdesk = FakeHelpdesk()
         await helpdesk.start()
-        support = SupportDesk(webhook_url=helpdesk.url, webhook_secret=SECRET)
-        engine = Engine(load_content([ROOT / "content"]), database, clock=clock, support=support)
+        support = HandoffSettings(webhook_url=helpdesk.url, webhook_secret=SECRET)
+        engine = Engine(load_content([ROOT / "content"]), database, clock=clock, handoff=support)
         for number in range(30):
             Chat(engine, f"learner-{number}").say("is the moon made of cheese")
         pools = [Database(database.url), Database(database.url)]
@@ -164,9 +166,11 @@ def test_a_korean_learner_is_told_in_korean_and_support_reads_the_reason_in_the_
     async def scenario() -> None:
         helpdesk = FakeHelpdesk()
         await helpdesk.start()
-        support = SupportDesk(webhook_url=helpdesk.url, webhook_secret=SECRET, hours="평일 9:00-18:00 KST")
+        support = HandoffSettings(
+            webhook_url=helpdesk.url, webhook_secret=SECRET, hours="평일 9:00-18:00 KST"
+        )
         chat = Chat(
-            Engine(load_content([ROOT / "content"]), database, clock=clock, support=support),
+            Engine(load_content([ROOT / "content"]), database, clock=clock, handoff=support),
             "min",
             locale="ko",
         )

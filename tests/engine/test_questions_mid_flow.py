@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.config import SupportDesk
+from bot.config import HandoffSettings
 from bot.content.loader import load_content
 from bot.content.model import ContentPack
 from bot.engine import Engine
@@ -128,8 +128,8 @@ def test_a_button_under_an_answer_comes_back_to_the_open_prompt(
 def test_a_hand_off_under_an_answer_comes_back_to_the_open_prompt(
     pack: ContentPack, database: Database, place: str
 ) -> None:
-    support = SupportDesk(webhook_url="https://helpdesk.invalid/hook", webhook_secret="s3cret")
-    chat = Chat(Engine(pack, database, clock=Clock(), support=support))
+    support = HandoffSettings(webhook_url="https://helpdesk.invalid/hook", webhook_secret="s3cret")
+    chat = Chat(Engine(pack, database, clock=Clock(), handoff=support))
     PLACES[place](chat)
     open_prompt = _open_prompt(chat)
     before = _last_interaction(database)

@@ -25,6 +25,7 @@ import aiohttp
 from bot.adapters.slack.app import EVENTS_PATH, SlackBot, slack_bot
 from bot.adapters.slack.settings import SlackSettings
 from bot.engine import Engine
+from tests.cores import core_of
 from tests.slack.fake_records import Message
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.payloads import (
@@ -140,7 +141,10 @@ async def slack_world(
 async def _adapter(
     engine: Engine, mode: Mode, fake: FakeSlack, settings: dict[str, Any]
 ) -> AsyncIterator[World]:
-    async with aiohttp.ClientSession() as session, slack_bot(engine, settings_for(fake, **settings)) as bot:
+    async with (
+        aiohttp.ClientSession() as session,
+        slack_bot(core_of(engine), settings_for(fake, **settings)) as bot,
+    ):
         if mode == "http":
             url = f"http://127.0.0.1:{await bot.listen('127.0.0.1', 0)}"
             yield World(fake, bot, HttpTransport(session, url + EVENTS_PATH), session, url)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.config import SupportDesk
+from bot.config import HandoffSettings
 from bot.content.model import ContentPack
 from bot.engine import Engine
 from storage.db import Database
@@ -64,10 +64,10 @@ def test_need_a_human_reaches_the_support_channel_and_the_helpdesk_and_the_reply
     async def scenario() -> None:
         helpdesk = FakeHelpdesk()
         await helpdesk.start()
-        support = SupportDesk(
+        support = HandoffSettings(
             slack_channel=SUPPORT, webhook_url=helpdesk.url, webhook_secret=SECRET, hours=HOURS
         )
-        engine = Engine(bundled_content, database, support=support)
+        engine = Engine(bundled_content, database, handoff=support)
         try:
             async with slack_world(engine, mode) as world:
                 world.fake.people["U0ANN"] = Person("Ann", "Lee")
@@ -183,9 +183,9 @@ def test_an_unanswerable_question_is_handed_off_and_helped_is_recorded(
     async def scenario() -> None:
         helpdesk = FakeHelpdesk()
         await helpdesk.start()
-        support = SupportDesk(slack_channel=SUPPORT, webhook_url=helpdesk.url, webhook_secret=SECRET)
+        support = HandoffSettings(slack_channel=SUPPORT, webhook_url=helpdesk.url, webhook_secret=SECRET)
         try:
-            async with slack_world(Engine(bundled_content, database, support=support)) as world:
+            async with slack_world(Engine(bundled_content, database, handoff=support)) as world:
                 world.fake.people["U0ANN"] = Person("Ann", "Lee")
                 ann = world.learner("U0ANN")
                 await ann.say("how do I reset my password")

@@ -23,6 +23,7 @@ from bot.adapters.telegram.app import TelegramBot, telegram_bot
 from bot.adapters.telegram.pacing import Pacing
 from bot.adapters.telegram.settings import TelegramSettings
 from bot.engine import Engine
+from tests.cores import core_of
 from tests.telegram.fake_bot_api import TOKEN, FakeTelegram
 from tests.telegram.fake_chats import ChatMessage, Person
 
@@ -59,7 +60,7 @@ async def running_bot(
     """The adapter serving the already started `fake` until the block ends."""
     settings = settings_for(fake, mode)
     async with telegram_bot(
-        engine, settings, pacing=pacing or Pacing(overall=0, chat_burst=0), long_poll_s=1
+        core_of(engine), settings, pacing=pacing or Pacing(overall=0, chat_burst=0), long_poll_s=1
     ) as bot:
         world = World(fake, bot, mode)
 

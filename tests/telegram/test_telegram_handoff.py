@@ -9,7 +9,7 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from bot.config import SupportDesk
+from bot.config import HandoffSettings
 from bot.content.model import ContentPack
 from bot.engine import Engine
 from storage.db import Database
@@ -34,11 +34,11 @@ def bot_texts(learner: Learner) -> list[str]:
 def test_need_a_human_reaches_the_support_group_and_the_agents_reply_comes_back(
     mode: Mode, bundled_content: ContentPack, database: Database
 ) -> None:
-    support = SupportDesk(telegram_chat=str(SUPPORT_GROUP.id), hours="Mon-Fri 9:00-18:00 CET")
+    support = HandoffSettings(telegram_chat=str(SUPPORT_GROUP.id), hours="Mon-Fri 9:00-18:00 CET")
     posted_ids: list[int] = []
 
     async def scenario() -> None:
-        async with telegram_world(Engine(bundled_content, database, support=support), mode) as world:
+        async with telegram_world(Engine(bundled_content, database, handoff=support), mode) as world:
             fake = world.fake
             fake.chats.join(SUPPORT_GROUP)
             ann = Learner(world, ANN)
@@ -151,7 +151,7 @@ def test_a_telegram_learner_is_answered_from_the_slack_support_channel(
 ) -> None:
     """Two processes' worth of adapters on one database: Slack posts the hand-off and hears
     the thread, Telegram sends the reply to the learner."""
-    engine = Engine(bundled_content, database, support=SupportDesk(slack_channel=SUPPORT))
+    engine = Engine(bundled_content, database, handoff=HandoffSettings(slack_channel=SUPPORT))
 
     async def scenario() -> None:
         async with telegram_world(engine, "polling") as telegram, slack_world(engine) as slack:

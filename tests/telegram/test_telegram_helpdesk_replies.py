@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy import select
 
-from bot.config import SupportDesk
+from bot.config import HandoffSettings
 from bot.content.model import ContentPack
 from bot.engine import Engine
 from bot.handoff.helpdesk_replies import REPLIES_PATH, ReplyServer
@@ -34,10 +34,10 @@ def test_a_helpdesk_reply_reaches_the_telegram_learner(
     async def scenario() -> None:
         helpdesk = FakeHelpdesk()
         await helpdesk.start()
-        support = SupportDesk(webhook_url=helpdesk.url, webhook_secret=SECRET)
+        support = HandoffSettings(webhook_url=helpdesk.url, webhook_secret=SECRET)
         try:
             async with (
-                telegram_world(Engine(bundled_content, database, support=support), "polling") as world,
+                telegram_world(Engine(bundled_content, database, handoff=support), "polling") as world,
                 aiohttp.ClientSession() as http,
             ):
 

@@ -56,8 +56,7 @@ from bot.adapters.slack.settings import (
     slack_settings,
 )
 from bot.adapters.slack.updates import Shown
-from bot.engine import Engine
-from bot.flows.progress import learner_overview
+from bot.bootstrap import Core
 from bot.messages import InboundEvent, Platform, Reply, Sender
 from storage.inbox import Arrival, Entry, already_handled
 
@@ -86,7 +85,7 @@ def settings_or_exit(*, http: bool) -> SlackSettings:
 
 
 def serve(
-    engine: Engine,
+    core: Core,
     settings: SlackSettings,
     *,
     http: bool,
@@ -96,18 +95,18 @@ def serve(
 ) -> int:
     """`lessonloop run slack`: serve until SIGINT or SIGTERM, then finish the work in hand."""
     keep_tokens_out_of_logs()
-    asyncio.run(_serve(engine, settings, http=http, port=port, listen=listen, inbox_lease_s=inbox_lease_s))
+    asyncio.run(_serve(core, settings, http=http, port=port, listen=listen, inbox_lease_s=inbox_lease_s))
     return 0
 
 
 async def _serve(
-    engine: Engine, settings: SlackSettings, *, http: bool, port: int, listen: str, inbox_lease_s: float
+    core: Core, settings: SlackSettings, *, http: bool, port: int, listen: str, inbox_lease_s: float
 ) -> None:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
-    async with slack_bot(engine, settings, inbox_lease_s=inbox_lease_s) as bot:
+    async with slack_bot(core, settings, inbox_lease_s=inbox_lease_s) as bot:
         if http:
             bound = await bot.listen(listen, port)
             print(f"lessonloop: Slack requests at http://{listen}:{bound}{EVENTS_PATH}", flush=True)
@@ -124,12 +123,12 @@ def retry_handlers() -> list[AsyncRetryHandler]:
 
 @asynccontextmanager
 async def slack_bot(
-    engine: Engine, settings: SlackSettings, *, inbox_lease_s: float = DEFAULT_LEASE_S
+    core: Core, settings: SlackSettings, *, inbox_lease_s: float = DEFAULT_LEASE_S
 ) -> AsyncIterator[SlackBot]:
     """A bot ready to `listen` or `connect`, working off what the inbox holds for it; on
     exit it stops taking requests and finishes the work already acknowledged."""
     async with aiohttp.ClientSession() as session:
-        bot = SlackBot(engine, settings, session, inbox_lease_s=inbox_lease_s)
+        bot = SlackBot(core, settings, session, inbox_lease_s=inbox_lease_s)
         bot.inbox.start()
         dispatching = asyncio.create_task(bot.dispatcher.run())
         try:
@@ -143,13 +142,14 @@ async def slack_bot(
 class SlackBot:
     def __init__(
         self,
-        engine: Engine,
+        core: Core,
         settings: SlackSettings,
         session: aiohttp.ClientSession,
         *,
         inbox_lease_s: float = DEFAULT_LEASE_S,
     ) -> None:
-        self.engine = engine
+        self.engine = core.engine
+        self._database = core.database
         self.settings = settings
         client_options: Payload = {"base_url": settings.api_url} if settings.api_url else {}
         self.client = AsyncWebClient(
@@ -160,12 +160,12 @@ class SlackBot:
             client=self.client,
             signing_secret=settings.signing_secret,
             process_before_response=True,  # our listeners store, ack and return; the work follows
-            oauth_settings=oauth_settings(settings, engine.database.engine)
+            oauth_settings=oauth_settings(settings, core.database.engine)
             if settings.multi_workspace
             else None,
             logger=_bolt_log,
         )
-        self._database_work = DatabaseWork(engine.database, name="slack")
+        self._database_work = DatabaseWork(core.database, name="slack")
         self.people = People()
         self.delivery = Delivery(session, retry_handlers())
         self._clients = Clients(self.client, self._find_token if settings.multi_workspace else None)
@@ -179,11 +179,11 @@ class SlackBot:
         )
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
-        self.support = support_channel.support_desk(self.client, engine, self.people)
+        self.support = support_channel.support_channel(self.client, core.desk, self.people)
         if self.support is not None:
             # Before the learners' `message` listener: the support channel's thread replies.
             self.support.listen(self.app, self._store_support)
-        self.dispatcher = support_channel.dispatcher(self.app, self.client, engine, self.support)
+        self.dispatcher = support_channel.dispatcher(self.app, self.client, core.desk, self.support)
         self.app.event("message")(self._on_message)
         self.app.event("app_home_opened")(self._on_home_opened)
         self.app.action(re.compile(r"^choice-\d+$"))(self._on_press)
@@ -317,11 +317,11 @@ class SlackBot:
         wanted = prompts_to_find(incoming, replies)
         if not wanted:
             return replies, {}
-        with self.engine.database.transaction() as session:
+        with self._database.transaction() as session:
             return replies, find_shown(session, incoming.team, incoming.user, wanted)
 
     def _handled(self, event_id: str) -> bool:
-        with self.engine.database.transaction() as session:
+        with self._database.transaction() as session:
             return already_handled(session, Platform.SLACK.value, event_id)
 
     async def _greet_newcomer(
@@ -329,9 +329,7 @@ class SlackBot:
     ) -> ShownChanges | None:
         """The first look at the app's DM gets the welcome; later looks get nothing."""
         sender = Sender(Platform.SLACK, incoming.user, workspace=incoming.team)
-        overview = await self._on_database(
-            partial(learner_overview, self.engine.content, self.engine.database, sender)
-        )
+        overview = await self._on_database(partial(self.engine.overview, sender))
         if not overview.known or (
             attempts > 1 and await self._on_database(partial(self._handled, incoming.event_id))
         ):
@@ -342,9 +340,7 @@ class SlackBot:
         team, user = learner
         profile = await self.people.profile(client, team, user)
         sender = Sender(Platform.SLACK, user, workspace=team, locale_hint=profile.locale)
-        overview = await self._on_database(
-            partial(learner_overview, self.engine.content, self.engine.database, sender)
-        )
+        overview = await self._on_database(partial(self.engine.overview, sender))
         await client.views_publish(user_id=user, view=home_view(overview))
 
     async def _on_database(self, work: Callable[[], Result]) -> Result:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -27,12 +26,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.blocks import escape
 from bot.adapters.slack.events import plain_text, team_of
 from bot.adapters.slack.people import People
-from bot.engine import Engine
-from bot.handoff.cases import REASONS, relay_reply, resolve
+from bot.handoff.cases import REASONS
+from bot.handoff.desk import HandoffDesk
 from bot.handoff.dispatch import Dispatcher, Posted, SupportDestination
-from bot.handoff.webhook import WebhookDestination
-from storage.db import Database
-from storage.handoffs import HandoffCase, TranscriptLine, handoff_of_message
+from storage.handoffs import HandoffCase, TranscriptLine
 from storage.learner_messages import DueLearnerMessage
 
 log = logging.getLogger(__name__)
@@ -138,10 +135,10 @@ class SlackSupport:
 
     name = "slack"
 
-    def __init__(self, client: AsyncWebClient, channel: str, database: Database, people: People) -> None:
+    def __init__(self, client: AsyncWebClient, channel: str, desk: HandoffDesk, people: People) -> None:
         self._client = client
         self._channel = channel
-        self._database = database
+        self._desk = desk
         self._people = people
 
     async def post(self, case: HandoffCase) -> Posted:
@@ -192,37 +189,28 @@ class SlackSupport:
         await self._resolve((team_of(body), body["user"]["id"]), int(action["value"]), where)
 
     async def _relay(self, agent: tuple[str, str], thread_ts: str, text: str, event_id: str) -> None:
-        handoff_id = await asyncio.to_thread(self._find, thread_ts)
+        handoff_id = await asyncio.to_thread(self._desk.handoff_of, self.name, self._channel, thread_ts)
         if handoff_id is None:
             return  # a thread of some other message in the support channel
         profile = await self._people.profile(self._client, *agent)
-        now = datetime.now(UTC)
         await asyncio.to_thread(
             partial(
-                relay_reply,
-                self._database,
+                self._desk.reply,
                 handoff_id,
                 profile.first_name,
                 plain_text(text),
-                now,
                 delivery_key=f"slack:{event_id}",
             )
         )
 
     async def _resolve(self, agent: tuple[str, str], handoff_id: int, where: tuple[str, str]) -> None:
-        case = await asyncio.to_thread(
-            resolve, self._database, handoff_id, f"slack:{agent[1]}", datetime.now(UTC)
-        )
+        case = await asyncio.to_thread(self._desk.resolve, handoff_id, f"slack:{agent[1]}")
         channel, ts = where
         if case is None or not channel or not ts:
             return
         await self._client.chat_update(
             channel=channel, ts=ts, text=fallback_text(case), blocks=handoff_blocks(case, f"<@{agent[1]}>")
         )
-
-    def _find(self, thread_ts: str) -> int | None:
-        with self._database.transaction() as session:
-            return handoff_of_message(session, self.name, self._channel, thread_ts)
 
 
 class SlackLearners:
@@ -238,27 +226,24 @@ class SlackLearners:
         await client.chat_postMessage(channel=message.conversation_id, text=escape(message.text))
 
 
-def support_desk(client: AsyncWebClient, engine: Engine, people: People) -> SlackSupport | None:
+def support_channel(client: AsyncWebClient, desk: HandoffDesk, people: People) -> SlackSupport | None:
     """The support channel, when one is configured and the bot token can reach it."""
-    channel = engine.support.slack_channel
+    channel = desk.settings.slack_channel
     if channel and not client.token:
         log.warning(
             "support_slack_channel needs SLACK_BOT_TOKEN (one workspace); its hand-offs stay queued "
             "(use the webhook or a Telegram group with many workspaces)"
         )
         return None
-    return SlackSupport(client, channel, engine.database, people) if channel else None
+    return SlackSupport(client, channel, desk, people) if channel else None
 
 
 def dispatcher(
-    app: AsyncApp, client: AsyncWebClient, engine: Engine, desk: SlackSupport | None
+    app: AsyncApp, client: AsyncWebClient, desk: HandoffDesk, channel: SlackSupport | None
 ) -> Dispatcher:
-    """What a Slack process sends: hand-offs to the support channel `desk` and the webhook
+    """What a Slack process sends: hand-offs to the support `channel` and the webhook
     (when configured), and the outbox's messages to Slack learners."""
-    support = engine.support
-    destinations: list[SupportDestination] = [desk] if desk is not None else []
-    if support.webhook_url:
-        destinations.append(WebhookDestination(support.webhook_url, support.webhook_secret))
+    destinations: list[SupportDestination] = [channel] if channel is not None else []
 
     async def client_for(team: str) -> AsyncWebClient:
         if client.token or app.installation_store is None:
@@ -273,4 +258,4 @@ def dispatcher(
             retry_handlers=client.retry_handlers,
         )
 
-    return Dispatcher(engine.database, destinations, SlackLearners(client_for))
+    return desk.dispatcher(destinations, SlackLearners(client_for))

@@ -49,7 +49,7 @@ from bot.adapters.telegram.settings import (
 )
 from bot.adapters.telegram.transport import AiohttpRequest
 from bot.adapters.telegram.webhook import WebhookServer
-from bot.engine import Engine
+from bot.bootstrap import Core
 from bot.messages import InboundEvent
 from storage.platform_state import RememberedMessage, find_message, forget_messages_before
 
@@ -75,12 +75,12 @@ def settings_or_exit(*, webhook: bool, url: str | None) -> TelegramSettings:
         raise SystemExit(2) from None
 
 
-def serve(engine: Engine, settings: TelegramSettings, *, webhook: bool, port: int, listen: str) -> int:
+def serve(core: Core, settings: TelegramSettings, *, webhook: bool, port: int, listen: str) -> int:
     """`lessonloop run telegram`: serve until SIGINT or SIGTERM; the exit code."""
     keep_token_out_of_logs(settings.token)
     os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta
     try:
-        asyncio.run(_serve(engine, settings, webhook=webhook, port=port, listen=listen))
+        asyncio.run(_serve(core, settings, webhook=webhook, port=port, listen=listen))
     except InvalidToken:
         print(
             "lessonloop: Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized): check it with @BotFather "
@@ -97,14 +97,12 @@ def serve(engine: Engine, settings: TelegramSettings, *, webhook: bool, port: in
     return 0
 
 
-async def _serve(
-    engine: Engine, settings: TelegramSettings, *, webhook: bool, port: int, listen: str
-) -> None:
+async def _serve(core: Core, settings: TelegramSettings, *, webhook: bool, port: int, listen: str) -> None:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
-    async with telegram_bot(engine, settings) as bot:
+    async with telegram_bot(core, settings) as bot:
         name = f"@{bot.application.bot.username}"
         if webhook:
             bound = await bot.listen(listen, port)
@@ -121,7 +119,7 @@ async def _serve(
 
 @asynccontextmanager
 async def telegram_bot(
-    engine: Engine,
+    core: Core,
     settings: TelegramSettings,
     *,
     pacing: Pacing | None = None,
@@ -129,9 +127,9 @@ async def telegram_bot(
 ) -> AsyncIterator[TelegramBot]:
     """A bot that has checked its token (`getMe`) and set its command menu, ready to
     `poll` or `listen`; on exit it finishes the updates in hand."""
-    bot = TelegramBot(engine, settings, pacing or Pacing(), long_poll_s)
+    bot = TelegramBot(core, settings, pacing or Pacing(), long_poll_s)
     async with bot.application:
-        await register_commands(bot.application.bot, engine.content.locales, engine.content.default_locale)
+        await register_commands(bot.application.bot, core.content.locales, core.content.default_locale)
         cleanup = asyncio.create_task(bot.forget_old_messages())
         dispatching = asyncio.create_task(bot.dispatcher.run())
         try:
@@ -159,11 +157,12 @@ def build_application(settings: TelegramSettings, pacing: Pacing) -> TelegramApp
 
 
 class TelegramBot:
-    def __init__(self, engine: Engine, settings: TelegramSettings, pacing: Pacing, long_poll_s: int) -> None:
-        self.engine = engine
+    def __init__(self, core: Core, settings: TelegramSettings, pacing: Pacing, long_poll_s: int) -> None:
+        self.engine = core.engine
+        self._database = core.database
         self.settings = settings
         self.application = build_application(settings, pacing)
-        self.threads = DatabaseWork(engine.database, name="telegram")
+        self.threads = DatabaseWork(core.database, name="telegram")
         self.delivery = Delivery(self.application.bot, self.threads)
         self.long_poll_s = long_poll_s
         self.lanes = Lanes(self._on_lane_error)
@@ -174,7 +173,7 @@ class TelegramBot:
         self.application.add_handler(PollAnswerHandler(self._on_poll_answer))
         self.application.add_handler(TypeHandler(Update, self._on_anything_else))
         self.application.add_error_handler(self._on_error)
-        self.dispatcher = support_group.dispatcher(self.application, engine)
+        self.dispatcher = support_group.dispatcher(self.application, core.desk)
 
     async def poll(self, stopping: asyncio.Event) -> None:
         poller = Poller(self.application.bot, self.threads, self.handle, timeout=self.long_poll_s)
@@ -271,7 +270,7 @@ class TelegramBot:
             self.lanes.submit(target.user_id, partial(self.delivery.deliver, target, replies))
 
     def _remembered(self, kind: str, external_id: str) -> RememberedMessage | None:
-        with self.engine.database.transaction() as session:
+        with self._database.transaction() as session:
             return find_message(session, PLATFORM, kind, external_id)
 
     async def forget_old_messages(self) -> None:
@@ -285,5 +284,5 @@ class TelegramBot:
             await asyncio.sleep(CLEANUP_EVERY_S)
 
     def _forget_before(self, cutoff: datetime) -> None:
-        with self.engine.database.transaction() as session:
+        with self._database.transaction() as session:
             forget_messages_before(session, PLATFORM, cutoff)

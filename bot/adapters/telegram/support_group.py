@@ -14,7 +14,6 @@ import asyncio
 import html
 import logging
 import re
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -31,12 +30,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.engine import Engine
-from bot.handoff.cases import REASONS, relay_reply, resolve
+from bot.handoff.cases import REASONS
+from bot.handoff.desk import HandoffDesk
 from bot.handoff.dispatch import Dispatcher, Posted, SupportDestination
-from bot.handoff.webhook import WebhookDestination
-from storage.db import Database
-from storage.handoffs import HandoffCase, handoff_of_message
+from storage.handoffs import HandoffCase
 from storage.learner_messages import DueLearnerMessage
 
 log = logging.getLogger(__name__)
@@ -90,10 +87,10 @@ class TelegramSupport:
 
     name = "telegram"
 
-    def __init__(self, bot: Bot, chat_id: int, database: Database) -> None:
+    def __init__(self, bot: Bot, chat_id: int, desk: HandoffDesk) -> None:
         self._bot = bot
         self._chat_id = chat_id
-        self._database = database
+        self._desk = desk
 
     async def post(self, case: HandoffCase) -> Posted:
         message = await self._bot.send_message(
@@ -118,16 +115,14 @@ class TelegramSupport:
         if message is None or message.reply_to_message is None or message.from_user is None:
             raise ApplicationHandlerStop
         answered = str(message.reply_to_message.message_id)
-        handoff_id = await asyncio.to_thread(self._find, answered)
+        handoff_id = await asyncio.to_thread(self._desk.handoff_of, self.name, str(self._chat_id), answered)
         if handoff_id is not None and message.text:
             await asyncio.to_thread(
                 partial(
-                    relay_reply,
-                    self._database,
+                    self._desk.reply,
                     handoff_id,
                     message.from_user.first_name,
                     message.text,
-                    datetime.now(UTC),
                     delivery_key=f"telegram:{message.chat.id}:{message.message_id}",
                 )
             )
@@ -143,15 +138,11 @@ class TelegramSupport:
             await query.answer()
             raise ApplicationHandlerStop
         by = f"telegram:{query.from_user.id}"
-        case = await asyncio.to_thread(resolve, self._database, int(matched.group(1)), by, datetime.now(UTC))
+        case = await asyncio.to_thread(self._desk.resolve, int(matched.group(1)), by)
         await query.answer("Marked resolved" if case else "This hand-off no longer exists")
         if case is not None:
             await message.edit_text(handoff_text(case, query.from_user.first_name), parse_mode=ParseMode.HTML)
         raise ApplicationHandlerStop
-
-    def _find(self, message_id: str) -> int | None:
-        with self._database.transaction() as session:
-            return handoff_of_message(session, self.name, str(self._chat_id), message_id)
 
 
 def _resolve_button(handoff_id: int) -> InlineKeyboardMarkup:
@@ -173,17 +164,14 @@ class TelegramLearners:
         await self._bot.send_message(chat_id=int(message.conversation_id), text=message.text)
 
 
-def dispatcher(application: Application[Any, Any, Any, Any, Any, Any], engine: Engine) -> Dispatcher:
+def dispatcher(application: Application[Any, Any, Any, Any, Any, Any], desk: HandoffDesk) -> Dispatcher:
     """What a Telegram process sends: hand-offs to the support group and the webhook (when
     configured), and the outbox's messages to Telegram learners. Adds the support group's
     handlers to `application`."""
-    support = engine.support
     destinations: list[SupportDestination] = []
-    if support.telegram_chat:
-        desk = TelegramSupport(application.bot, int(support.telegram_chat), engine.database)
-        for handler in desk.handlers():
+    if desk.settings.telegram_chat:
+        group = TelegramSupport(application.bot, int(desk.settings.telegram_chat), desk)
+        for handler in group.handlers():
             application.add_handler(handler, group=SUPPORT_HANDLERS_GROUP)
-        destinations.append(desk)
-    if support.webhook_url:
-        destinations.append(WebhookDestination(support.webhook_url, support.webhook_secret))
-    return Dispatcher(engine.database, destinations, TelegramLearners(application.bot))
+        destinations.append(group)
+    return desk.dispatcher(destinations, TelegramLearners(application.bot))

@@ -1,0 +1,40 @@
+"""The composition root: the one place the core's parts are built and wired together.
+
+Every command (`chat`, `run slack`, `run telegram`) gets its parts from `assemble`, and an
+adapter receives them as a `Core`: the doors it may use and the database for its own
+platform state, passed in rather than reached for through another object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import HandoffSettings
+from bot.content.model import ContentPack
+from bot.engine import Engine
+from bot.handoff.desk import HandoffDesk
+from storage.db import Database
+
+
+@dataclass(frozen=True)
+class Core:
+    """What an adapter is handed."""
+
+    engine: Engine
+    """Learners' events (`handle`) and the read-only overview (`overview`)."""
+    desk: HandoffDesk
+    """Support people's actions: replies, resolving, what to send them."""
+    database: Database
+    """Only for the adapter's own platform state: its inbox, cursors, messages on screen."""
+    content: ContentPack
+    """The pack the process started with: for what a platform sets once (a command menu)."""
+
+
+def assemble(content: ContentPack, database: Database, handoff: HandoffSettings) -> Core:
+    """The core on `content` and `database`, handing off as `handoff` says."""
+    return Core(
+        engine=Engine(content, database, handoff=handoff),
+        desk=HandoffDesk(database, handoff),
+        database=database,
+        content=content,
+    )

@@ -1,0 +1,55 @@
+"""The door support people come in through: replying to a hand-off, resolving it, finding
+the hand-off a message in a support channel belongs to, and sending what is due.
+
+The Slack support channel, the Telegram support group and a helpdesk's replies endpoint
+all act through one `HandoffDesk`, handed to them by the composition root, so none of them
+needs the database or the storage modules of the core.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.config import HandoffSettings
+from bot.handoff.cases import relay_reply, resolve
+from bot.handoff.dispatch import Dispatcher, LearnerChannel, SupportDestination
+from bot.handoff.webhook import WebhookDestination
+from storage.db import Database
+from storage.handoffs import HandoffCase, find_case, handoff_of_message
+
+
+class HandoffDesk:
+    """What support does, for every destination; blocking calls (run them off the loop)."""
+
+    def __init__(self, database: Database, settings: HandoffSettings) -> None:
+        self._database = database
+        self.settings = settings
+        """Where hand-offs go and support's hours: what a destination needs to know."""
+
+    def handoff_of(self, destination: str, chat: str, message_id: str) -> int | None:
+        """The hand-off that `message_id` in `chat` was posted for, if it was one."""
+        with self._database.transaction() as session:
+            return handoff_of_message(session, destination, chat, message_id)
+
+    def case(self, handoff_id: int) -> HandoffCase | None:
+        with self._database.transaction() as session:
+            return find_case(session, handoff_id)
+
+    def reply(self, handoff_id: int, agent: str, text: str, *, delivery_key: str) -> bool:
+        """Queue a support person's reply to the learner; False if it was relayed already
+        (`delivery_key` names the platform's delivery) or cannot reach the learner."""
+        return relay_reply(
+            self._database, handoff_id, agent, text, datetime.now(UTC), delivery_key=delivery_key
+        )
+
+    def resolve(self, handoff_id: int, by: str) -> HandoffCase | None:
+        """Mark the hand-off resolved (once) and tell the learner; the case as it is now."""
+        return resolve(self._database, handoff_id, by, datetime.now(UTC))
+
+    def dispatcher(self, destinations: list[SupportDestination], learners: LearnerChannel) -> Dispatcher:
+        """What a process sends: its hand-offs to `destinations` (and to the helpdesk webhook
+        when one is configured), and the outbox's messages to its platform's learners."""
+        webhook = self.settings.webhook_url
+        if webhook:
+            destinations = [*destinations, WebhookDestination(webhook, self.settings.webhook_secret)]
+        return Dispatcher(self._database, destinations, learners)
