@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
             type=int,
             help="also take helpdesk replies (signed POST /support/replies) on this port, at --listen",
         )
-    faq = commands.add_parser("faq", help="support's view of questions: test a match, list the gaps")
+    faq = commands.add_parser("faq", help="FAQ for support: test a match, list the gaps, report deflection")
     faq_commands = faq.add_subparsers(dest="faq_command", metavar="ACTION", required=True)
     faq_test = faq_commands.add_parser("test", help="show how a question matches the FAQ, with scores")
     faq_test.add_argument("question", help="the question, as a learner would type it")

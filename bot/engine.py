@@ -27,6 +27,7 @@ from bot.messages import (
     ImageReply,
     InboundEvent,
     LinkReply,
+    Platform,
     QuizQuestionReply,
     RatingScale,
     Reply,
@@ -270,7 +271,8 @@ def _stray_text_at_choice(turn: Turn, text: str) -> None:
         low, high = (0, 10) if _scale_size(turn) == 11 else (1, 5)
         turn.send_text(turn.say("reprompt_score", low=low, high=high))
     else:
-        turn.send_text(turn.say("reprompt_choice"))
+        terminal = turn.platform == Platform.CONSOLE.value  # nothing to tap there
+        turn.send_text(turn.say("reprompt_choice_console" if terminal else "reprompt_choice"))
     turn.mark("reprompted", None, text)
     commands.reshow(turn)
 

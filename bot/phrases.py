@@ -115,6 +115,10 @@ _PHRASES: dict[str, dict[str, str | Plural]] = {
         "en": "Please pick one of the options (tap a button or type its number).",
         "ko": "보기 중 하나를 골라 주세요 (버튼을 누르거나 번호를 입력하세요).",
     },
+    "reprompt_choice_console": {
+        "en": "Please pick one of the options: type its number.",
+        "ko": "보기 중 하나를 골라 주세요. 번호를 입력하면 돼요.",
+    },
     "reprompt_score": {
         "en": "Please choose a score from {low} to {high}.",
         "ko": "{low}에서 {high} 사이의 점수를 골라 주세요.",

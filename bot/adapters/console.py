@@ -1,16 +1,18 @@
 """A terminal conversation with the bot: the adapter authors and tests use to try content.
 
 Buttons are shown numbered; typing a number (or a button's label) presses it, just as a
-tap would on a chat platform, and anything else is sent as typed text. When standard input
-is not a terminal it reads one line per turn and prints plain text, so a script can drive
-a whole course.
+tap would on a chat platform, and anything else is sent as typed text. A terminal scrolls
+the buttons away, so when an answer (to `help`, `progress`, ...) neither shows new ones nor
+takes the open ones, the open prompt is printed again. When standard input is not a
+terminal it reads one line per turn and prints plain text, so a script can drive a whole
+course.
 """
 
 from __future__ import annotations
 
 import sys
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -31,6 +33,9 @@ from bot.messages import (
 
 Handler = Callable[[InboundEvent], tuple[Reply, ...]]
 QUIT_WORDS = frozenset({"quit", "exit", ":q"})
+PRESSED = "»"
+"""Marks the button taken; not ✓, which the bot's own words use for a finished course."""
+Prompt = ChoicePrompt | QuizQuestionReply | RatingScale
 
 
 def render(reply: Reply) -> str:
@@ -43,7 +48,7 @@ def render(reply: Reply) -> str:
     if isinstance(reply, LinkReply):
         return f"🔗 {reply.title}: {reply.url}"
     if isinstance(reply, ChoiceAccepted):
-        return f"  ✓ {reply.label}"
+        return f"  {PRESSED} {reply.label}"
     if isinstance(reply, ChoicePrompt):
         return "\n".join([reply.text, *_numbered(reply.choices)])
     if isinstance(reply, QuizQuestionReply):
@@ -70,6 +75,19 @@ def _numbered(choices: Iterable[Choice]) -> list[str]:
     return lines
 
 
+def open_prompt(replies: Sequence[Reply], before: Prompt | None) -> Prompt | None:
+    """The prompt whose buttons are live after `replies`: the newest one they show, else
+    `before` unless they took a button (a reply batch that only talks leaves it open)."""
+    for reply in reversed(replies):
+        if isinstance(reply, QuizQuestionReply | RatingScale):
+            return reply
+        if isinstance(reply, ChoicePrompt) and any(not choice.url for choice in reply.choices):
+            return reply
+    if any(isinstance(reply, ChoiceAccepted) for reply in replies):
+        return None
+    return before
+
+
 class Buttons:
     """The buttons on screen now, so a typed number or label can press one."""
 
@@ -78,18 +96,16 @@ class Buttons:
         self.by_label: dict[str, Choice] = {}
         self.multiple = False
 
-    def show(self, replies: Iterable[Reply]) -> None:
-        """Remember the newest buttons; a reply batch without any means none are live."""
+    def show(self, prompt: Prompt | None) -> None:
+        """Make `prompt`'s buttons the live ones (None: no button is live)."""
         self._replace([], multiple=False)
-        for reply in replies:
-            if isinstance(reply, ChoicePrompt):
-                self._replace([c for c in reply.choices if not c.url], multiple=False)
-            elif isinstance(reply, QuizQuestionReply):
-                extra = [reply.submit] if reply.submit else []
-                self._replace([*reply.choices, *extra], multiple=reply.multiple)
-            elif isinstance(reply, RatingScale):
-                self._replace([], multiple=False)
-                self.by_label = {choice.label: choice for choice in reply.choices}
+        if isinstance(prompt, ChoicePrompt):
+            self._replace([c for c in prompt.choices if not c.url], multiple=False)
+        elif isinstance(prompt, QuizQuestionReply):
+            extra = [prompt.submit] if prompt.submit else []
+            self._replace([*prompt.choices, *extra], multiple=prompt.multiple)
+        elif isinstance(prompt, RatingScale):
+            self.by_label = {choice.label: choice for choice in prompt.choices}
 
     def _replace(self, choices: list[Choice], *, multiple: bool) -> None:
         self.numbered = choices
@@ -126,6 +142,7 @@ def chat(
     user_id = learner or "learner"
     sender = Sender(Platform.CONSOLE, user_id, first_name=learner or "", locale_hint=locale)
     buttons = Buttons()
+    prompt: Prompt | None = None
 
     def send(text: str | None = None, choices: tuple[str, ...] = ()) -> None:
         event = InboundEvent(
@@ -136,10 +153,15 @@ def chat(
             text=text,
             choices=choices,
         )
+        nonlocal prompt
         replies = handle(event)
-        buttons.show(replies)
+        still_open = open_prompt(replies, prompt)
         for reply in replies:
             stdout.write(render(reply) + "\n")
+        if replies and still_open is prompt and prompt is not None:
+            stdout.write(render(prompt) + "\n")
+        prompt = still_open
+        buttons.show(prompt)
         stdout.flush()
 
     send("start")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot.phrases import phrase
 from storage.db import Database
 from storage.models import (
     FaqQuestion,
@@ -103,3 +104,28 @@ def test_a_learner_takes_the_onboarding_course_quiz_survey_and_asks_questions(da
             assert {"faq_asked", "faq_outcome"} <= kinds
     finally:
         database.dispose()
+
+
+def test_the_console_speaks_as_a_terminal(database_url: str) -> None:
+    """Numbers, not taps; the open options again after help or progress; a pressed button
+    marked differently from a finished course."""
+    transcript = chat(database_url, ["1", "help", "progress", "banana", "2"])
+
+    welcome_prompt = (
+        "First things first: what brings you to Tasklane?\n"
+        "  1. I lead a team\n"
+        "  2. I get the work done\n"
+        "  3. Just looking around\n"
+    )
+    after_course = transcript.split("> 1\n", 1)[1]
+    assert after_course.startswith("  » Getting started with Tasklane\n📘 Lesson 1 of 5: Welcome\n")
+    assert transcript.split("> help\n", 1)[1].split("> progress\n")[0] == (
+        phrase("help", "en") + "\n" + welcome_prompt
+    )
+    assert transcript.split("> progress\n", 1)[1].split("> banana\n")[0] == (
+        "Your progress:\n• Getting started with Tasklane: 0 of 5 lessons\n" + welcome_prompt
+    )
+    assert transcript.split("> banana\n", 1)[1].split("> 2\n")[0] == (
+        "Please pick one of the options: type its number.\n" + welcome_prompt
+    )
+    assert transcript.split("> 2\n", 1)[1].startswith("  » I get the work done\n")

@@ -14,8 +14,10 @@ from bot.messages import (
     Choice,
     ChoiceAccepted,
     ChoicePrompt,
+    Platform,
     QuizQuestionReply,
     RatingScale,
+    Sender,
     TextReply,
 )
 from bot.phrases import phrase
@@ -218,10 +220,21 @@ def test_typing_nonsense_at_a_button_step_re_prompts_with_the_choices(chat: Chat
     chat.press("Basics")
 
     assert chat.say("banana") == (
-        TextReply("Please pick one of the options (tap a button or type its number)."),
+        TextReply("Please pick one of the options: type its number."),  # a terminal has no taps
         ChoicePrompt("Pick a colour", (Choice("2.0", "Red"), Choice("2.1", "Blue")), "2"),
     )
     assert chat.say("2")[:2] == (ChoiceAccepted("2", "Blue"), TextReply("Blue is calm."))
+
+
+def test_on_a_chat_platform_the_re_prompt_mentions_buttons(engine: Engine) -> None:
+    chat = Chat(engine)
+    chat.sender = Sender(Platform.TELEGRAM, "ann", first_name="Ann")
+    chat.say("start")
+    chat.press("Basics")
+
+    assert chat.say("banana")[0] == TextReply(
+        "Please pick one of the options (tap a button or type its number)."
+    )
 
 
 def test_typing_a_label_counts_as_pressing_it(chat: Chat) -> None:

@@ -228,4 +228,4 @@ def test_stray_text_at_the_retry_prompt_is_re_prompted(pack: ContentPack, databa
     at_the_retry_prompt(chat)
     open_prompt = _open_prompt(chat)
 
-    assert chat.say("banana") == (TextReply(phrase("reprompt_choice", "en")), open_prompt)
+    assert chat.say("banana") == (TextReply(phrase("reprompt_choice_console", "en")), open_prompt)
