@@ -23,7 +23,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from bot.config import SupportDesk
+from bot.config import HandoffSettings
 from bot.content.model import ContentPack
 from bot.engine import Engine
 from bot.handoff.helpdesk_replies import REPLIES_PATH, ReplyServer
@@ -111,8 +111,8 @@ class RepliesDoor:
 
 @pytest.fixture
 def door(bundled_content: ContentPack, sqlite_database: Database) -> Iterator[RepliesDoor]:
-    support = SupportDesk(webhook_url="http://127.0.0.1:9/never-called", webhook_secret=SECRET)
-    Chat(Engine(bundled_content, sqlite_database, support=support)).say("is the moon made of cheese")
+    support = HandoffSettings(webhook_url="http://127.0.0.1:9/never-called", webhook_secret=SECRET)
+    Chat(Engine(bundled_content, sqlite_database, handoff=support)).say("is the moon made of cheese")
     with sqlite_database.transaction() as session:
         assert session.execute(OPEN_HANDOFFS).scalar_one() == SEEDED_ID
     replies = ReplyServer(sqlite_database, SECRET)

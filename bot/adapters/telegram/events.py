@@ -102,3 +102,61 @@ def learner_of(update: Update) -> int | None:
     queues behind the messages of the same chat."""
     user = update.effective_user
     return user.id if user is not None else None
+
+
+_TYPED_FIELDS: dict[str, dict[str, type]] = {
+    "message": {"message_id": int, "date": int},
+    "callback_query": {"id": str, "chat_instance": str},
+    "poll_answer": {"poll_id": str},
+}
+_USER_KEYS = ("from", "user")
+_REQUIRED_USER = {"callback_query": "from"}
+
+
+def well_formed(document: object) -> bool:
+    """Whether a webhook body has the shape Telegram gives an update, in the fields the
+    adapter acts on: PTB builds an `Update` from almost anything (`"id": true` included),
+    and a malformed one must not be taken as a learner's press or message."""
+    if not isinstance(document, dict) or not _is_int(document.get("update_id")):
+        return False
+    query = document.get("callback_query")
+    pressed_on = query.get("message", {}) if isinstance(query, dict) else {}
+    if pressed_on is None or (pressed_on and not _part_well_formed("message", pressed_on)):
+        return False
+    return all(_part_well_formed(name, document.get(name)) for name in _TYPED_FIELDS)
+
+
+def _part_well_formed(name: str, part: object) -> bool:
+    if part is None:
+        return True
+    if not isinstance(part, dict):
+        return False
+    if not all(
+        isinstance(part.get(key), kind) and not isinstance(part.get(key), bool)
+        for key, kind in _TYPED_FIELDS[name].items()
+    ):
+        return False
+    if name in _REQUIRED_USER and _REQUIRED_USER[name] not in part:
+        return False
+    if any(key in part and not _is_user(part[key]) for key in _USER_KEYS):
+        return False
+    chat = part.get("chat")
+    if (chat is not None or name == "message") and not (
+        isinstance(chat, dict) and _is_int(chat.get("id")) and isinstance(chat.get("type"), str)
+    ):
+        return False
+    return all(not (key in part and not isinstance(part[key], str)) for key in ("text", "data", "caption"))
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_user(user: object) -> bool:
+    """A Telegram `User`: an integer id, `is_bot` and a first name, as every update has them."""
+    return (
+        isinstance(user, dict)
+        and _is_int(user.get("id"))
+        and isinstance(user.get("is_bot"), bool)
+        and isinstance(user.get("first_name"), str)
+    )

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from telegram import Bot, Update
 
-from bot.adapters.telegram.events import ALLOWED_UPDATES
+from bot.adapters.telegram.events import ALLOWED_UPDATES, well_formed
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +70,18 @@ class WebhookServer:
             log.warning("refused a webhook request without the right secret token from %s", request.remote)
             return web.Response(status=403)
         try:
-            update = Update.de_json(json.loads(await request.read()), self.bot)
-        except Exception:
-            log.exception("skipping a webhook update that could not be read")
+            document = json.loads(await request.read())
+        except ValueError:
+            log.warning("refused a webhook request whose body is not JSON")
+            return web.Response(status=400)
+        if not well_formed(document):
+            log.warning("refused a webhook request whose body is not a Telegram update")
+            return web.Response(status=400)
+        try:
+            update = Update.de_json(document, self.bot)
+        except (TypeError, ValueError, KeyError, AttributeError) as error:
+            # Answered 200: Telegram would resend a refused update for ever.
+            log.warning("skipping a webhook update that could not be read: %r", error)
             return web.Response()
         await self.handle(update)
         return web.Response()
