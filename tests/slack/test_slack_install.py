@@ -110,3 +110,28 @@ def test_an_event_from_a_workspace_without_the_app_is_not_answered_with_another_
     with database.transaction() as session:
         assert session.execute(select(LearnerIdentity.id)).all() == []
         assert session.execute(select(InboxEntry.id)).all() == []
+
+
+def test_a_workspace_is_still_answered_while_slack_cannot_confirm_its_token(engine: Engine) -> None:
+    """Bolt confirms a token with `auth.test` and drops the request (answered 200) when that
+    fails; the answer is remembered, so an outage after it costs no request."""
+
+    async def scenario() -> None:
+        async with slack_world(
+            engine, "http", bot_token=None, client_id=CLIENT_ID, client_secret=CLIENT_SECRET
+        ) as world:
+            world.fake.client = (CLIENT_ID, CLIENT_SECRET)
+            world.fake.allow_install("code-one", "T0ONE", "xoxb-one-token")
+            assert await install(world, "code-one") == 200
+            one = world.learner("U0SAME", team="T0ONE", channel="D1SAME")
+            await one.say("progress")
+            world.fake.fail("auth.test", "text/plain")
+            await one.say("courses")
+            assert [m.text for m in one.dm()] == [
+                "You haven't started a course yet. Type courses to pick one.",
+                "Which course would you like to take?",
+            ]
+            # At the install, then at the first request; asked no more.
+            assert [c.status for c in world.fake.calls if c.method == "auth.test"] == [200, 200]
+
+    asyncio.run(scenario())

@@ -49,7 +49,7 @@ from bot.adapters.slack.clients import Clients
 from bot.adapters.slack.delivery import Delivery
 from bot.adapters.slack.events import Incoming, Payload, UnusableRequestError
 from bot.adapters.slack.home import home_view
-from bot.adapters.slack.install import oauth_settings
+from bot.adapters.slack.install import authorize, oauth_settings
 from bot.adapters.slack.people import People
 from bot.adapters.slack.prompts import ShownChanges, find_shown, forget_old, prompts_to_find, save_shown
 from bot.adapters.slack.settings import (
@@ -154,14 +154,15 @@ class SlackBot:
             session=session,
             retry_handlers=web_api.retry_handlers(),
         )
+        oauth = oauth_settings(settings, engine.database.engine) if settings.multi_workspace else None
         self.app = AsyncApp(
             name="lessonloop",
             client=self.client,
             signing_secret=settings.signing_secret,
             process_before_response=True,  # our listeners store, ack and return; the work follows
-            oauth_settings=oauth_settings(settings, engine.database.engine)
-            if settings.multi_workspace
-            else None,
+            oauth_settings=oauth,
+            # Bolt takes an AsyncAuthorize as it is (its hint names only functions).
+            authorize=authorize(oauth) if oauth is not None else None,  # type: ignore[arg-type]
             logger=_bolt_log,
             raise_error_for_unhandled_request=True,  # to `_on_error`, which answers 200
         )
