@@ -4,9 +4,11 @@ OAuth token exchange, and (through `fake_socket`) Socket Mode.
 It records every call, keeps each conversation as a Slack client would show it (messages
 replaced by `chat.update`, ephemeral answers per learner), and refuses any message or view
 that breaks Block Kit's limits, remembering the violation so a test fails even when the
-adapter only logs the refusal. A method can be told to answer 429 with `Retry-After`, or
-to answer slowly (a call whose caller is gone by the time it would answer does nothing,
-so a process killed while its call stalls has not replied).
+adapter only logs the refusal. A method can be told to answer 429 with `Retry-After`, to
+answer slowly (a call whose caller is gone by the time it would answer does nothing, so a
+process killed while its call stalls has not replied), or to fail as Slack behind a proxy
+does in an outage (`fail`). Like Slack, `chat.postMessage` to a user id posts in their DM
+with the app.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Literal
 
 from aiohttp import web
 
@@ -27,6 +30,10 @@ from tests.slack.fake_socket import SocketModeServer
 
 STOP_WAIT_S = 1.0
 """How long `stop` waits for calls still in progress."""
+
+Failure = Literal["text/plain", "html-as-json", "disconnect"]
+"""How a call fails: a 503 with a `text/plain` body (Envoy's "upstream connect error"), a
+502 HTML page sent as `application/json`, or the connection closed without an answer."""
 
 
 @dataclass
@@ -48,6 +55,7 @@ class FakeSlack:
         self._codes: dict[str, tuple[str, str]] = {}
         self._limited: dict[str, list[int]] = defaultdict(list)
         self._delays: dict[str, float] = {}
+        self._failures: dict[str, Failure] = {}
         self._responders: dict[str, Responder] = {}
         self._serial = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -88,6 +96,14 @@ class FakeSlack:
     def delay(self, method: str, seconds: float) -> None:
         self._delays[method] = seconds
 
+    def fail(self, method: str, how: Failure) -> None:
+        """Calls of `method` fail `how`, changing nothing, until `heal`: slack_sdk and
+        aiohttp may retry a call, so a count of failures would say little."""
+        self._failures[method] = how
+
+    def heal(self, method: str) -> None:
+        self._failures.pop(method, None)
+
     def response_url(self, team: str, channel: str, user: str) -> str:
         key = f"r{next(self._serial)}"
         self._responders[key] = Responder(team, channel, user)
@@ -118,6 +134,8 @@ class FakeSlack:
         if request.transport is None or request.transport.is_closing():
             call.status = 499  # the caller went away (killed) while the call was stalled
             return web.Response(status=499)
+        if method in self._failures:
+            return self._failed(request, call, self._failures[method])
         if self._limited[method]:
             call.status = 429
             retry_after = str(self._limited[method].pop(0))
@@ -141,6 +159,20 @@ class FakeSlack:
         result: Json = handler(call.team, args)
         return web.json_response(result)
 
+    @staticmethod
+    def _failed(request: web.Request, call: Call, how: Failure) -> web.Response:
+        if how == "disconnect":
+            call.status = 0
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response(status=500)  # never arrives: the connection is gone
+        if how == "text/plain":
+            call.status = 503
+            return web.Response(status=503, text="upstream connect error or disconnect/reset before headers")
+        call.status = 502
+        html = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+        return web.Response(status=502, text=html, content_type="application/json")
+
     def _auth_test(self, team: str, _args: Json) -> Json:
         return {
             "ok": True,
@@ -157,7 +189,13 @@ class FakeSlack:
         text, blocks = args.get("text"), _blocks(args.get("blocks"))
         if self._refused("chat.postMessage", text, blocks):
             return {"ok": False, "error": "invalid_blocks"}
-        message = Message(args["channel"], self._ts(), str(text), blocks or [])
+        channel = str(args["channel"])
+        message = Message(
+            self.dm(channel) if channel.startswith(("U", "W")) else channel,
+            self._ts(),
+            str(text),
+            blocks or [],
+        )
         self.messages[message.channel].append(message)
         return {"ok": True, "channel": message.channel, "ts": message.ts, "message": {"text": text}}
 

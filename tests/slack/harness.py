@@ -46,10 +46,11 @@ Mode = Literal["http", "socket"]
 Json = dict[str, Any]
 
 
-def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+def sign(body: str | bytes, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
     """Slack's v0 signature: HMAC-SHA256 of `v0:{timestamp}:{body}`."""
     stamp = str(int(time.time()) if timestamp is None else timestamp)
-    digest = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    raw = body.encode() if isinstance(body, str) else body
+    digest = hmac.new(secret.encode(), f"v0:{stamp}:".encode() + raw, hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
 
 
@@ -59,9 +60,10 @@ class HttpTransport:
     url: str
     secret: str = SIGNING_SECRET
 
-    async def post(self, body: str, content_type: str, headers: dict[str, str] | None = None) -> int:
+    async def post(self, body: str | bytes, content_type: str, headers: dict[str, str] | None = None) -> int:
         sent = {"Content-Type": content_type, **sign(body, self.secret), **(headers or {})}
-        async with self.session.post(self.url, data=body.encode(), headers=sent) as response:
+        raw = body.encode() if isinstance(body, str) else body
+        async with self.session.post(self.url, data=raw, headers=sent) as response:
             await response.read()
             return response.status
 

@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from bot.engine import Engine
 from storage.db import Database
-from storage.models import Enrolment, LearnerIdentity
+from storage.models import Enrolment, InboxEntry, LearnerIdentity
 from storage.slack_models import slack_bots, slack_installations, slack_oauth_states
 from tests.slack.harness import World, slack_world
+from tests.slack.payloads import direct_message, event_body
 
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "fake-client-secret-77c1"
@@ -82,3 +83,55 @@ def test_two_workspaces_install_the_app_and_their_learners_stay_apart(
         assert identities[0].learner_id != identities[1].learner_id
         enrolment = session.scalars(select(Enrolment)).one()
         assert enrolment.learner_id == identities[0].learner_id
+
+
+def test_an_event_from_a_workspace_without_the_app_is_not_answered_with_another_ones_token(
+    engine: Engine, database: Database
+) -> None:
+    """Bolt finds the token by `authorizations` before `team_id`; a workspace that never
+    installed the app must not be answered with the token of one that did."""
+
+    async def scenario() -> None:
+        async with slack_world(
+            engine, "http", bot_token=None, client_id=CLIENT_ID, client_secret=CLIENT_SECRET
+        ) as world:
+            world.fake.client = (CLIENT_ID, CLIENT_SECRET)
+            world.fake.allow_install("code-one", "T0ONE", "xoxb-one-token")
+            assert await install(world, "code-one") == 200
+            stranger = world.learner("U0SAME", team="T0STRANGER", channel="D3SAME")
+            body = event_body("T0STRANGER", direct_message("D3SAME", "U0SAME", "courses"), "Ev0STRANGER")
+            body["authorizations"][0]["team_id"] = "T0ONE"
+            assert await world.transport.event(body) == 200
+            await world.bot.drained()
+            assert stranger.dm() == []
+            assert {call.method for call in world.fake.calls} == {"oauth.v2.access", "auth.test"}
+
+    asyncio.run(scenario())
+    with database.transaction() as session:
+        assert session.execute(select(LearnerIdentity.id)).all() == []
+        assert session.execute(select(InboxEntry.id)).all() == []
+
+
+def test_a_workspace_is_still_answered_while_slack_cannot_confirm_its_token(engine: Engine) -> None:
+    """Bolt confirms a token with `auth.test` and drops the request (answered 200) when that
+    fails; the answer is remembered, so an outage after it costs no request."""
+
+    async def scenario() -> None:
+        async with slack_world(
+            engine, "http", bot_token=None, client_id=CLIENT_ID, client_secret=CLIENT_SECRET
+        ) as world:
+            world.fake.client = (CLIENT_ID, CLIENT_SECRET)
+            world.fake.allow_install("code-one", "T0ONE", "xoxb-one-token")
+            assert await install(world, "code-one") == 200
+            one = world.learner("U0SAME", team="T0ONE", channel="D1SAME")
+            await one.say("progress")
+            world.fake.fail("auth.test", "text/plain")
+            await one.say("courses")
+            assert [m.text for m in one.dm()] == [
+                "You haven't started a course yet. Type courses to pick one.",
+                "Which course would you like to take?",
+            ]
+            # At the install, then at the first request; asked no more.
+            assert [c.status for c in world.fake.calls if c.method == "auth.test"] == [200, 200]
+
+    asyncio.run(scenario())

@@ -8,6 +8,11 @@ API calls) runs after the acknowledgement, one learner's requests in the order t
 stored, different learners side by side. A redelivery (Slack's retry, a Socket Mode
 reconnect) is dropped when it is stored, in whichever process it lands. Web API calls wait
 out a 429's `Retry-After`, on top of slack_sdk's default retry of connection errors.
+
+Slack resends whatever is not answered 2xx, so a request no listener takes is answered
+200, one that is signed but cannot be read 400 (`endpoint`, `_on_error`), and one that
+lacks what a turn needs 200 with a log line; only a request that could not be stored gets
+500, to be sent again.
 """
 
 from __future__ import annotations
@@ -24,29 +29,27 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.http_retry.async_handler import AsyncRetryHandler
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncRateLimitErrorRetryHandler,
-    async_default_handlers,
-)
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.database_work import DatabaseWork
 from bot.adapters.inbox_worker import DEFAULT_LEASE_S, InboxWorker
+from bot.adapters.slack import endpoint, support_channel, web_api
 from bot.adapters.slack import events as slack_events
-from bot.adapters.slack import support_channel
 from bot.adapters.slack.clients import Clients
 from bot.adapters.slack.delivery import Delivery
-from bot.adapters.slack.events import Incoming
+from bot.adapters.slack.events import Incoming, Payload, UnusableRequestError
 from bot.adapters.slack.home import home_view
-from bot.adapters.slack.install import oauth_settings
+from bot.adapters.slack.install import authorize, oauth_settings
 from bot.adapters.slack.people import People
 from bot.adapters.slack.prompts import ShownChanges, find_shown, forget_old, prompts_to_find, save_shown
 from bot.adapters.slack.settings import (
@@ -56,6 +59,7 @@ from bot.adapters.slack.settings import (
     slack_settings,
 )
 from bot.adapters.slack.updates import Shown
+from bot.adapters.slack.web_api import FAILED, error_code
 from bot.bootstrap import Core
 from bot.messages import InboundEvent, Platform, Reply, Sender
 from storage.inbox import Arrival, Entry, already_handled
@@ -66,9 +70,7 @@ _bolt_log = logging.getLogger("lessonloop.slack.bolt")
 _bolt_log.addFilter(lambda record: "`token` will be unused" not in record.getMessage())
 
 EVENTS_PATH = "/slack/events"
-RATE_LIMIT_RETRIES = 3
 
-Payload = dict[str, Any]
 Result = TypeVar("Result")
 Learner = tuple[str, str]
 """(team id, user id)"""
@@ -116,18 +118,13 @@ async def _serve(
         await stopping.wait()
 
 
-def retry_handlers() -> list[AsyncRetryHandler]:
-    """slack_sdk's defaults plus waiting out 429s (`retry_handlers=` replaces the defaults)."""
-    return [*async_default_handlers(), AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]
-
-
 @asynccontextmanager
 async def slack_bot(
     core: Core, settings: SlackSettings, *, inbox_lease_s: float = DEFAULT_LEASE_S
 ) -> AsyncIterator[SlackBot]:
     """A bot ready to `listen` or `connect`, working off what the inbox holds for it; on
     exit it stops taking requests and finishes the work already acknowledged."""
-    async with aiohttp.ClientSession() as session:
+    async with web_api.session() as session:
         bot = SlackBot(core, settings, session, inbox_lease_s=inbox_lease_s)
         bot.inbox.start()
         dispatching = asyncio.create_task(bot.dispatcher.run())
@@ -151,23 +148,28 @@ class SlackBot:
         self.engine = core.engine
         self._database = core.database
         self.settings = settings
-        client_options: Payload = {"base_url": settings.api_url} if settings.api_url else {}
         self.client = AsyncWebClient(
-            token=settings.bot_token, session=session, retry_handlers=retry_handlers(), **client_options
+            token=settings.bot_token,
+            base_url=settings.api_url or AsyncWebClient.BASE_URL,
+            session=session,
+            retry_handlers=web_api.retry_handlers(),
         )
+        oauth = oauth_settings(settings, core.database.engine) if settings.multi_workspace else None
         self.app = AsyncApp(
             name="lessonloop",
             client=self.client,
             signing_secret=settings.signing_secret,
             process_before_response=True,  # our listeners store, ack and return; the work follows
-            oauth_settings=oauth_settings(settings, core.database.engine)
-            if settings.multi_workspace
-            else None,
+            oauth_settings=oauth,
+            # Bolt takes an AsyncAuthorize as it is (its hint names only functions).
+            authorize=authorize(oauth) if oauth is not None else None,  # type: ignore[arg-type]
             logger=_bolt_log,
+            raise_error_for_unhandled_request=True,  # to `_on_error`, which answers 200
         )
+        self.app.error(self._on_error)
         self._database_work = DatabaseWork(core.database, name="slack")
         self.people = People()
-        self.delivery = Delivery(session, retry_handlers())
+        self.delivery = Delivery(session, web_api.retry_handlers())
         self._clients = Clients(self.client, self._find_token if settings.multi_workspace else None)
         self.inbox = InboxWorker(
             self._database_work,
@@ -182,7 +184,7 @@ class SlackBot:
         self.support = support_channel.support_channel(self.client, core.desk, self.people)
         if self.support is not None:
             # Before the learners' `message` listener: the support channel's thread replies.
-            self.support.listen(self.app, self._store_support)
+            self.support.listen(self.app, self._store)
         self.dispatcher = support_channel.dispatcher(self.app, self.client, core.desk, self.support)
         self.app.event("message")(self._on_message)
         self.app.event("app_home_opened")(self._on_home_opened)
@@ -196,7 +198,8 @@ class SlackBot:
     async def listen(self, host: str, port: int) -> int:
         """Serve Events API, interactivity and `/learn` (and the install pages) over HTTP;
         returns the port bound (useful with 0)."""
-        self._runner = web.AppRunner(self.app.web_app(path=EVENTS_PATH, port=port), access_log=None)
+        server = endpoint.web_app(self.app, EVENTS_PATH, self.settings.signing_secret)
+        self._runner = web.AppRunner(server, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
         return int(self._runner.addresses[0][1])
@@ -225,42 +228,69 @@ class SlackBot:
 
     # --- listeners: store, then acknowledge ---------------------------------------------
 
-    async def _on_message(self, ack: AsyncAck, body: Payload, client: AsyncWebClient) -> None:
-        incoming = slack_events.from_message(body)
-        if incoming is not None:
-            await self._store(MESSAGE, incoming, body, client)
-        await ack()
+    async def _on_message(self, ack: AsyncAck, body: Payload, context: AsyncBoltContext) -> None:
+        await self._take(MESSAGE, slack_events.from_message, ack, body, context)
 
-    async def _on_home_opened(self, ack: AsyncAck, body: Payload, client: AsyncWebClient) -> None:
-        tab = body["event"].get("tab")
+    async def _on_home_opened(self, ack: AsyncAck, body: Payload, context: AsyncBoltContext) -> None:
+        tab = body["event"].get("tab")  # Bolt matched the event's type: it is an object
         if tab in ("home", "messages"):
-            incoming = slack_events.from_first_visit(body)
-            await self._store(HOME_TAB if tab == "home" else FIRST_VISIT, incoming, body, client)
-        await ack()
+            kind = HOME_TAB if tab == "home" else FIRST_VISIT
+            await self._take(kind, slack_events.from_first_visit, ack, body, context)
+        else:
+            await ack()
 
-    async def _on_press(self, ack: AsyncAck, body: Payload, client: AsyncWebClient) -> None:
-        incoming = slack_events.from_press(body)
-        if incoming is not None:
-            await self._store(PRESS, incoming, body, client)
-        await ack()
+    async def _on_press(self, ack: AsyncAck, body: Payload, context: AsyncBoltContext) -> None:
+        await self._take(PRESS, slack_events.from_press, ack, body, context)
 
     async def _on_link(self, ack: AsyncAck) -> None:
         await ack()  # Slack reports link buttons too; the browser does the rest
 
-    async def _on_home_press(self, ack: AsyncAck, body: Payload, client: AsyncWebClient) -> None:
-        await self._store(HOME_PRESS, slack_events.from_home_press(body), body, client)
+    async def _on_home_press(self, ack: AsyncAck, body: Payload, context: AsyncBoltContext) -> None:
+        await self._take(HOME_PRESS, slack_events.from_home_press, ack, body, context)
+
+    async def _on_command(self, ack: AsyncAck, body: Payload, context: AsyncBoltContext) -> None:
+        await self._take(COMMAND, slack_events.from_command, ack, body, context)
+
+    async def _take(
+        self,
+        kind: str,
+        read: Callable[[Payload], Incoming | None],
+        ack: AsyncAck,
+        body: Payload,
+        context: AsyncBoltContext,
+    ) -> None:
+        """Commit a learner's request to the inbox, and only then acknowledge it; one that
+        cannot be a turn, or that came with another workspace's token, is acknowledged and
+        left."""
+        try:
+            incoming = read(body)
+        except UnusableRequestError as error:
+            log.warning("a Slack %s request that cannot be used (%s): acknowledged, left", kind, error)
+            incoming = None
+        if incoming is not None and self._answerable(incoming, context):
+            self._clients.remember(incoming.team, context.client)
+            await self._store(kind, incoming.learner, incoming.event_id, body)
         await ack()
 
-    async def _on_command(self, ack: AsyncAck, body: Payload, client: AsyncWebClient) -> None:
-        await self._store(COMMAND, slack_events.from_command(body), body, client)
-        await ack()
+    def _answerable(self, incoming: Incoming, context: AsyncBoltContext) -> bool:
+        """Whether the token Bolt found for the request is that of the learner's workspace.
+        With many workspaces Bolt takes the workspace from `authorizations` before
+        `team_id`, so an event from a workspace that never installed the app can come with
+        another one's token. (With one workspace there is one token, and Slack sends only
+        what its installation may see.)"""
+        if not self.settings.multi_workspace:
+            return True
+        authorized = context.authorize_result.team_id if context.authorize_result is not None else None
+        if authorized == incoming.team:
+            return True
+        log.warning(
+            "a Slack request from workspace %s came with the token of %s: not answered",
+            incoming.team,
+            authorized,
+        )
+        return False
 
-    async def _store(self, kind: str, incoming: Incoming, body: Payload, client: AsyncWebClient) -> None:
-        """Commit the request to the inbox; only then may the listener acknowledge it."""
-        self._clients.remember(incoming.team, client)
-        await self._store_support(kind, incoming.learner, incoming.event_id, body)
-
-    async def _store_support(self, kind: str, person: Learner, event_id: str, body: Payload) -> None:
+    async def _store(self, kind: str, person: Learner, event_id: str, body: Payload) -> None:
         """Commit a request of `person` (a learner, or a support agent) to the inbox."""
         team, user = person
         arrival = Arrival(
@@ -273,6 +303,23 @@ class SlackBot:
         )
         await self.inbox.receive(arrival)
 
+    async def _on_error(self, error: Exception, body: Payload) -> BoltResponse | None:
+        """Bolt's answer when no listener takes a request (200: Slack would resend it), when
+        it could not read one (400), or when a listener failed (500: the request was not
+        stored, so Slack's resending it is what saves it)."""
+        if isinstance(error, BoltUnhandledRequestError):
+            log.warning("a Slack request no listener takes (%s): acknowledged, left", _described(body))
+            return BoltResponse(status=200, body="")
+        if isinstance(error, endpoint.UNREADABLE):
+            log.warning(
+                "a Slack request (%s) Bolt cannot read (%s): answered 400",
+                _described(body),
+                endpoint.describe(error),
+            )
+            return BoltResponse(status=400, body="")
+        log.error("a Slack request (%s) failed: answered 500", _described(body), exc_info=error)
+        return None
+
     # --- the work after the ack: one inbox entry ---------------------------------------
 
     async def _work(self, entry: Entry) -> ShownChanges | None:
@@ -284,7 +331,11 @@ class SlackBot:
         incoming = _READERS[entry.kind](body)
         if incoming is None:
             return None
-        client = await self._clients.client(incoming.team)
+        try:
+            client = await self._clients.client(incoming.team)
+        except LookupError as error:  # uninstalled since the request was stored
+            log.warning("event %s not answered: %s", entry.event_id, error)
+            return None
         if entry.kind == HOME_TAB:
             await self._publish_home(incoming.learner, client)
             return None
@@ -296,7 +347,12 @@ class SlackBot:
         """The engine's replies shown in Slack. Taken over from a process that died after
         the engine committed, the learner gets where they are shown again instead."""
         profile = await self.people.profile(client, incoming.team, incoming.user)
-        channel = incoming.channel or await self.people.direct_channel(client, incoming.team, incoming.user)
+        # Slack takes a user id as chat.postMessage's channel: the learner's DM with the app.
+        channel = (
+            incoming.channel
+            or await self.people.direct_channel(client, incoming.team, incoming.user)
+            or incoming.user
+        )
         event = slack_events.inbound(incoming, profile, channel, datetime.now(UTC))
         replies, on_screen = await self._on_database(partial(self._replies, incoming, event, attempts))
         changes = await self.delivery.send(client, incoming, channel, replies, on_screen)
@@ -341,7 +397,10 @@ class SlackBot:
         profile = await self.people.profile(client, team, user)
         sender = Sender(Platform.SLACK, user, workspace=team, locale_hint=profile.locale)
         overview = await self._on_database(partial(self.engine.overview, sender))
-        await client.views_publish(user_id=user, view=home_view(overview))
+        try:
+            await client.views_publish(user_id=user, view=home_view(overview))
+        except FAILED as error:
+            log.warning("views.publish for %s in %s failed: %s", user, team, error_code(error))
 
     async def _on_database(self, work: Callable[[], Result]) -> Result:
         """Blocking database work, on the database threads so the event loop keeps answering."""
@@ -364,3 +423,11 @@ _READERS: dict[str, Callable[[Payload], Incoming | None]] = {
     HOME_PRESS: slack_events.from_home_press,
     COMMAND: slack_events.from_command,
 }
+
+
+def _described(body: Payload) -> str:
+    """What a request is, for the log: `event message`, `block_actions`, `/learn`."""
+    event = body.get("event")
+    if isinstance(event, dict) and isinstance(event.get("type"), str):
+        return f"event {event['type']}"
+    return str(body.get("type") or body.get("command") or "of no known type")[:60]

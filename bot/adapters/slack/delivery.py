@@ -6,7 +6,9 @@ Answers to `/learn`, and to presses on those answers, go back through the reques
 else goes to the learner's DM with the app. `send` is given the messages on screen whose
 prompts the replies name (`prompts` keeps them in the database, so a button
 answered by typing loses its buttons in any process) and returns what changed on screen,
-for the caller to save with the inbox entry's completion.
+for the caller to save with the inbox entry's completion. A call that fails is logged and
+the turn's other messages still go out: the engine has moved the learner on already, so
+the next lesson must not wait on an edit Slack refused.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -25,6 +26,7 @@ from bot.adapters.slack.blocks import SlackMessage
 from bot.adapters.slack.events import Incoming
 from bot.adapters.slack.prompts import PromptChanges
 from bot.adapters.slack.updates import Post, Shown, Update, plan, prompt_block
+from bot.adapters.slack.web_api import FAILED, error_code
 from bot.messages import Reply
 
 log = logging.getLogger(__name__)
@@ -57,20 +59,10 @@ class Delivery:
             return pressed
 
         for step in plan(replies, find, pressed.prompt_id if pressed is not None else None):
-            try:
-                if isinstance(step, Update):
-                    await self._update(client, step, changes)
-                else:
-                    await self._post(client, incoming, channel, step, changes)
-            except SlackApiError as error:
-                method = "chat.update" if isinstance(step, Update) else "chat.postMessage"
-                log.warning(
-                    "%s to %s in %s failed: %s",
-                    method,
-                    incoming.user,
-                    incoming.team,
-                    error.response.get("error"),
-                )
+            if isinstance(step, Update):
+                await self._update(client, incoming, step, changes)
+            else:
+                await self._post(client, incoming, channel, step, changes)
         return changes
 
     async def _post(
@@ -83,27 +75,38 @@ class Delivery:
     ) -> None:
         message = step.message
         ts = ""
-        if incoming.response_url is not None:
-            await self._respond(incoming.response_url, message, replace_original=False)
-        else:
-            response = await client.chat_postMessage(
-                channel=channel, text=message.text, blocks=list(message.blocks)
-            )
-            ts = str(response["ts"])
+        try:
+            if incoming.response_url is not None:
+                await self._respond(incoming.response_url, message, replace_original=False)
+            else:
+                response = await client.chat_postMessage(
+                    channel=channel, text=message.text, blocks=list(message.blocks)
+                )
+                # Posted to a user id, the message is in their DM: its id is what edits need.
+                channel, ts = str(response.get("channel") or channel), str(response["ts"])
+        except FAILED as error:
+            _log_failure("response_url" if incoming.response_url else "chat.postMessage", incoming, error)
+            return
         if message.prompt_id:
             kind = _kind(message)
             changes[message.prompt_id] = Shown(
                 channel, ts, message.blocks, message.prompt_id, kind, incoming.response_url
             )
 
-    async def _update(self, client: AsyncWebClient, step: Update, changes: dict[str, Shown | None]) -> None:
+    async def _update(
+        self, client: AsyncWebClient, incoming: Incoming, step: Update, changes: dict[str, Shown | None]
+    ) -> None:
         shown, message = step.shown, step.message
-        if shown.response_url is not None:
-            await self._respond(shown.response_url, message, replace_original=True)
-        else:
-            await client.chat_update(
-                channel=shown.channel, ts=shown.ts, text=message.text, blocks=list(message.blocks)
-            )
+        try:
+            if shown.response_url is not None:
+                await self._respond(shown.response_url, message, replace_original=True)
+            else:
+                await client.chat_update(
+                    channel=shown.channel, ts=shown.ts, text=message.text, blocks=list(message.blocks)
+                )
+        except FAILED as error:
+            _log_failure("response_url" if shown.response_url else "chat.update", incoming, error)
+            return
         changes[shown.prompt_id] = None
         if message.prompt_id:
             changes[message.prompt_id] = replace(shown, blocks=message.blocks, prompt_id=message.prompt_id)
@@ -118,6 +121,10 @@ class Delivery:
         )
         if response.status_code != 200:
             log.warning("an ephemeral answer was refused: %s %s", response.status_code, response.body)
+
+
+def _log_failure(method: str, incoming: Incoming, error: Exception) -> None:
+    log.warning("%s to %s in %s failed: %s", method, incoming.user, incoming.team, error_code(error))
 
 
 def _kind(message: SlackMessage) -> str:

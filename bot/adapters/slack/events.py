@@ -1,8 +1,10 @@
 """Slack requests (Events API events, button presses, `/learn`) as what the engine needs.
 
 Payloads stay dicts only here: each is turned into an `Incoming` before anything else
-looks at it. Ids make redeliveries recognisable: an event's `event_id`, and for a press
-the pressed message and the press's own `action_ts`, which Slack repeats when it retries.
+looks at it, and one that lacks a field a turn needs, or has it in another type than
+Slack's, raises `UnusableRequestError` rather than a `KeyError` in a listener. Ids make
+redeliveries recognisable: an event's `event_id`, and for a press the pressed message and
+the press's own `action_ts`, which Slack repeats when it retries.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from bot.flows.commands import parse as parse_command
 from bot.messages import InboundEvent, Platform, Sender
 
 Payload = dict[str, Any]
+"""A Slack request body (or a part of one) as JSON decodes it."""
 
 _LABELLED_LINK = re.compile(r"<[^<>|]+\|([^<>]*)>")
 _BARE_LINK = re.compile(r"<((?:https?|mailto):[^<>|]+)>")
@@ -44,61 +47,70 @@ class Incoming:
         return self.team, self.user
 
 
+class UnusableRequestError(ValueError):
+    """A request (signed, so from Slack) that lacks what a learner's turn needs, or has it
+    in another type: a user, a channel, an action. It is acknowledged and logged, never
+    answered: Slack would only send it again."""
+
+
 def from_message(body: Payload) -> Incoming | None:
     """A learner's own message in their DM with the app; None for anything else (edits,
     joins, bots, channels)."""
-    event = body.get("event") or {}
+    event = _object(body, "event")
     if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
         return None
-    if not event.get("user") or "text" not in event:
-        return None
+    text = event.get("text")
+    if not isinstance(text, str):
+        raise UnusableRequestError("event.text missing or not a string")
     return Incoming(
-        team=team_of(body),
-        user=event["user"],
-        event_id=body["event_id"],
-        channel=event["channel"],
-        text=plain_text(event["text"]),
+        team=_team(body),
+        user=_text(event, "user", "event"),
+        event_id=_text(body, "event_id"),
+        channel=_text(event, "channel", "event"),
+        text=plain_text(text),
     )
 
 
 def from_first_visit(body: Payload) -> Incoming:
     """The learner opened the app's Messages tab: greeted if new (`slack` checks that)."""
-    event = body["event"]
+    event = _object(body, "event")
     return Incoming(
-        team=team_of(body),
-        user=event["user"],
-        event_id=body["event_id"],
-        channel=event["channel"],
+        team=_team(body),
+        user=_text(event, "user", "event"),
+        event_id=_text(body, "event_id"),
+        channel=_text(event, "channel", "event"),
         start_payload="",
     )
 
 
 def from_press(body: Payload) -> Incoming | None:
-    """A pressed answer button on one of our messages (in the DM or an ephemeral answer)."""
-    container = body.get("container") or {}
-    action = (body.get("actions") or [{}])[0]
-    parts = prompt_block(action.get("block_id", ""))
-    if parts is None or "value" not in action or container.get("type") != "message":
+    """A pressed answer button on one of our messages (in the DM or an ephemeral answer);
+    None for a button that is not an answer's."""
+    container = _object(body, "container")
+    action = _first_action(body)
+    parts = prompt_block(_optional(action, "block_id") or "")
+    if parts is None or container.get("type") != "message":
         return None
     ephemeral = bool(container.get("is_ephemeral"))
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id", "")
-    response_url = body.get("response_url") if ephemeral else None
+    channel = _optional(container, "channel_id") or _optional(_object(body, "channel"), "id") or ""
+    response_url = _optional(body, "response_url") if ephemeral else None
     # Slack leaves an ephemeral message out of the payload: then only its buttons are known.
-    message = body.get("message") or {"blocks": [{"type": "actions", "block_id": action["block_id"]}]}
+    message = _object(body, "message") or {"blocks": [{"type": "actions", "block_id": action["block_id"]}]}
+    message_ts = _text(container, "message_ts", "container")
     shown = Shown(
         channel=channel,
-        ts=container["message_ts"],
-        blocks=tuple(message.get("blocks") or ()),
+        ts=message_ts,
+        blocks=_objects(message.get("blocks")),
         prompt_id=parts[1],
         kind=parts[0],
         response_url=response_url,
     )
     return Incoming(
-        team=team_of(body),
-        user=body["user"]["id"],
-        event_id=f"action:{container['message_ts']}:{action['action_ts']}",
+        team=_team(body),
+        user=_text(_object(body, "user"), "id", "user"),
+        event_id=f"action:{message_ts}:{_text(action, 'action_ts', 'action')}",
         channel="" if ephemeral else channel,
-        choices=(action["value"],),
+        choices=(_text(action, "value", "action"),),
         pressed=shown,
         response_url=response_url,
     )
@@ -106,15 +118,15 @@ def from_press(body: Payload) -> Incoming | None:
 
 def from_home_press(body: Payload) -> Incoming:
     """A button on the App Home tab: continue (resume) or start a course; answered in the DM."""
-    action = body["actions"][0]
-    view_id = (body.get("container") or {}).get("view_id") or (body.get("view") or {}).get("id", "")
-    starting = action["action_id"].startswith("home-start")
+    action = _first_action(body)
+    view_id = _optional(_object(body, "container"), "view_id") or _optional(_object(body, "view"), "id") or ""
+    starting = _text(action, "action_id", "action").startswith("home-start")
     return Incoming(
-        team=team_of(body),
-        user=body["user"]["id"],
-        event_id=f"action:{view_id}:{action['action_ts']}",
+        team=_team(body),
+        user=_text(_object(body, "user"), "id", "user"),
+        event_id=f"action:{view_id}:{_text(action, 'action_ts', 'action')}",
         text=None if starting else "resume",
-        start_payload=action.get("value", "") if starting else None,
+        start_payload=(_optional(action, "value") or "") if starting else None,
     )
 
 
@@ -123,15 +135,15 @@ def from_command(body: Payload) -> Incoming:
 
     Text that is not a command is taken as a question, so `/learn` in a channel can never
     answer a lesson's question by accident."""
-    text = plain_text(body.get("text") or "").strip() or "help"
+    text = plain_text(_optional(body, "text") or "").strip() or "help"
     if parse_command(text) is None:
         text = f"ask {text}"
     return Incoming(
-        team=body.get("team_id", ""),
-        user=body["user_id"],
-        event_id=f"command:{body['trigger_id']}",
+        team=_team(body),
+        user=_text(body, "user_id"),
+        event_id=f"command:{_text(body, 'trigger_id')}",
         text=text,
-        response_url=body["response_url"],
+        response_url=_text(body, "response_url"),
     )
 
 
@@ -165,7 +177,45 @@ def plain_text(mrkdwn: str) -> str:
 
 
 def team_of(body: Payload) -> str:
-    team = body.get("team_id") or (body.get("team") or {}).get("id")
+    """The workspace a request comes from; "" if it names none."""
+    team = _optional(body, "team_id")
     if not team:
-        team = (body.get("user") or {}).get("team_id", "")
-    return str(team)
+        named = body.get("team")
+        team = named if isinstance(named, str) else _optional(_object(body, "team"), "id")
+    return team or _optional(_object(body, "user"), "team_id") or ""
+
+
+def _team(body: Payload) -> str:
+    team = team_of(body)
+    if not team:
+        raise UnusableRequestError("no team")
+    return team
+
+
+def _object(found: Payload, key: str) -> Payload:
+    """`found[key]` if it is an object, else an empty one: a field of another type is absent."""
+    value = found.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _objects(value: object) -> tuple[Payload, ...]:
+    """The objects in `value` if it is a list, else none."""
+    return tuple(item for item in value if isinstance(item, dict)) if isinstance(value, list) else ()
+
+
+def _first_action(body: Payload) -> Payload:
+    actions = body.get("actions")
+    return actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], dict) else {}
+
+
+def _optional(found: Payload, key: str) -> str | None:
+    value = found.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _text(found: Payload, key: str, where: str = "") -> str:
+    """`found[key]`, a string that is not empty, or `UnusableRequestError`."""
+    value = found.get(key)
+    if isinstance(value, str) and value:
+        return value
+    raise UnusableRequestError(f"{where + '.' if where else ''}{key} missing or not a string")

@@ -5,6 +5,9 @@ slack_sdk's SQLAlchemy stores hold the rows (tables from `storage.slack_models`,
 by migration 0003, never by the stores at run time). They are synchronous, so Bolt's async
 app calls them through a worker thread. Only the bot token is looked up per request
 (`installation_store_bot_only`): the app acts as its bot, never as the installing user.
+Bolt confirms the token with `auth.test`, and on any failure answers the request 200 and
+drops it; asked on every request, a Slack outage would drop every one, so the answer is
+remembered per token for the process (`authorize`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import asyncio
 import logging
 from typing import Any
 
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
@@ -42,6 +46,19 @@ def oauth_settings(settings: SlackSettings, engine: Engine) -> AsyncOAuthSetting
         state_store=DatabaseOAuthStates(engine),
         state_expiration_seconds=STATE_EXPIRATION_S,
         logger=log,
+    )
+
+
+def authorize(oauth: AsyncOAuthSettings) -> AsyncInstallationStoreAuthorize:
+    """Bolt's own authorize for `oauth`, but with each token's `auth.test` remembered."""
+    return AsyncInstallationStoreAuthorize(
+        logger=log,
+        installation_store=oauth.installation_store,
+        client_id=oauth.client_id,
+        client_secret=oauth.client_secret,
+        token_rotation_expiration_minutes=oauth.token_rotation_expiration_minutes,
+        bot_only=oauth.installation_store_bot_only,
+        cache_enabled=True,
     )
 
 

@@ -1,9 +1,11 @@
 """Who a Slack learner is (name, time zone, locale) and where their DM with the app is.
 
 `users.info` is rate limited (Tier 4) and a learner's profile rarely changes, so answers
-are remembered for an hour per process; a failed lookup leaves the profile empty rather
-than stopping the learner's event. The engine stores `tz` and `locale` on the learner, for
-scheduling lessons in their own time later.
+are remembered for an hour per process. Neither lookup may stop the learner's event: a
+failed `users.info` gives the profile last seen, or an empty one (the engine keeps the
+names it has); a failed `conversations.open` gives None, and the caller posts to the user
+id, which Slack takes as their DM with the app. The engine stores `tz` and `locale` on the
+learner, for scheduling lessons in their own time later.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TypeVar
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.web_api import FAILED, error_code
 
 log = logging.getLogger(__name__)
 
@@ -48,28 +51,45 @@ class People:
             return remembered[1]
         try:
             response = await client.users_info(user=user, include_locale=True)
-        except SlackApiError as error:
-            log.warning("users.info for %s in %s failed: %s", user, team, error.response.get("error"))
+        except FAILED as error:
+            log.warning("users.info for %s in %s failed: %s", user, team, error_code(error))
             return remembered[1] if remembered else Profile()
-        found = response.get("user") or {}
-        details = found.get("profile") or {}
-        first, _, last = (details.get("real_name") or found.get("real_name") or "").partition(" ")
+        found = _object(response.get("user"))
+        details = _object(found.get("profile"))
+        first, _, last = (_text(details, "real_name") or _text(found, "real_name") or "").partition(" ")
         profile = Profile(
-            first_name=details.get("first_name") or first,
-            last_name=details.get("last_name") or last,
-            locale=found.get("locale"),
-            timezone=found.get("tz"),
+            first_name=_text(details, "first_name") or first,
+            last_name=_text(details, "last_name") or last,
+            locale=_text(found, "locale"),
+            timezone=_text(found, "tz"),
         )
         _remember(self._profiles, key, (time.monotonic() + PROFILE_TTL_S, profile))
         return profile
 
-    async def direct_channel(self, client: AsyncWebClient, team: str, user: str) -> str:
-        """The id of the learner's DM with the app (opened if need be)."""
+    async def direct_channel(self, client: AsyncWebClient, team: str, user: str) -> str | None:
+        """The id of the learner's DM with the app (opened if need be); None if Slack
+        could not say."""
         key = (team, user)
         if key not in self._channels:
-            response = await client.conversations_open(users=user)
-            _remember(self._channels, key, str(response["channel"]["id"]))
+            try:
+                response = await client.conversations_open(users=user)
+            except FAILED as error:
+                log.warning("conversations.open for %s in %s failed: %s", user, team, error_code(error))
+                return None
+            channel = _text(_object(response.get("channel")), "id")
+            if channel is None:
+                return None
+            _remember(self._channels, key, channel)
         return self._channels[key]
+
+
+def _object(value: object) -> dict[str, object]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(found: dict[str, object], key: str) -> str | None:
+    value = found.get(key)
+    return value if isinstance(value, str) and value else None
 
 
 def _remember(cache: OrderedDict[K, V], key: K, value: V) -> None:

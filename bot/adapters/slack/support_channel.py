@@ -17,15 +17,15 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.blocks import escape
-from bot.adapters.slack.events import plain_text, team_of
+from bot.adapters.slack.events import Payload, plain_text, team_of
 from bot.adapters.slack.people import People
+from bot.adapters.slack.web_api import FAILED, error_code
 from bot.handoff.cases import REASONS
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.dispatch import Dispatcher, Posted, SupportDestination
@@ -45,7 +45,6 @@ REPLY, RESOLVE = "support_reply", "support_resolve"
 KINDS = frozenset({REPLY, RESOLVE})
 """The inbox kinds of support's requests: `SlackSupport.work` does them."""
 
-Payload = dict[str, Any]
 Store = Callable[[str, tuple[str, str], str, Payload], Awaitable[None]]
 """Commits a request to the inbox: its kind, who sent it (team, user), its event id, the body."""
 
@@ -126,6 +125,10 @@ def _transcript_line(line: TranscriptLine, case: HandoffCase) -> str:
     return f"*{escape(speaker)}:* {escape(_cut(' '.join(line.text.split()), LINE_LIMIT))}"
 
 
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -152,14 +155,16 @@ class SlackSupport:
         before the learners' own `message` listener (Bolt runs the first listener that matches)."""
 
         async def is_support_reply(body: Payload) -> bool:
-            event = body.get("event") or {}
+            event = body.get("event")
             return (
-                event.get("channel") == self._channel
-                and bool(event.get("thread_ts"))
+                isinstance(event, dict)
+                and event.get("channel") == self._channel
+                and _text(event.get("thread_ts")) != ""
                 and event.get("thread_ts") != event.get("ts")
                 and event.get("subtype") in (None, "thread_broadcast")  # not edits, joins, bots
                 and not event.get("bot_id")
-                and bool(event.get("user"))
+                and _text(event.get("user")) != ""
+                and _text(body.get("event_id")) != ""
             )
 
         async def on_reply(ack: AsyncAck, body: Payload) -> None:
@@ -167,10 +172,14 @@ class SlackSupport:
             await ack()
 
         async def on_resolve(ack: AsyncAck, body: Payload) -> None:
-            action = body["actions"][0]
-            if action.get("value", "").isdigit():
-                agent = (team_of(body), body["user"]["id"])
-                await store(RESOLVE, agent, f"resolve:{action.get('action_ts', '')}:{agent[1]}", body)
+            action = body["actions"][0]  # Bolt matched its action_id: an object
+            user = body.get("user")
+            value, agent = _text(action.get("value")), _text(user.get("id") if isinstance(user, dict) else "")
+            if value.isdigit() and agent:
+                when = _text(action.get("action_ts"))
+                await store(RESOLVE, (team_of(body), agent), f"resolve:{when}:{agent}", body)
+            else:
+                log.warning("a 'Mark resolved' press without a hand-off or an agent: acknowledged, not done")
             await ack()
 
         app.event("message", matchers=[is_support_reply])(on_reply)
@@ -181,7 +190,7 @@ class SlackSupport:
         if kind == REPLY:
             event = body["event"]
             agent = (team_of(body), event["user"])
-            await self._relay(agent, event["thread_ts"], event.get("text", ""), body["event_id"])
+            await self._relay(agent, event["thread_ts"], _text(event.get("text")), body["event_id"])
             return
         action = body["actions"][0]
         container = body.get("container") or {}
@@ -208,9 +217,11 @@ class SlackSupport:
         channel, ts = where
         if case is None or not channel or not ts:
             return
-        await self._client.chat_update(
-            channel=channel, ts=ts, text=fallback_text(case), blocks=handoff_blocks(case, f"<@{agent[1]}>")
-        )
+        blocks = handoff_blocks(case, f"<@{agent[1]}>")
+        try:
+            await self._client.chat_update(channel=channel, ts=ts, text=fallback_text(case), blocks=blocks)
+        except FAILED as error:  # resolved all the same; the message keeps its button
+            log.warning("chat.update of hand-off %s failed: %s", handoff_id, error_code(error))
 
 
 class SlackLearners:
