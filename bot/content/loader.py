@@ -126,9 +126,14 @@ def _parse(path: Path) -> SourceFile | list[ContentError]:
         return [_syntax_error(name, exc)]
     except YAMLError as exc:
         return [ContentError(name, 1, 1, "", f"YAML syntax error: {exc}")]
+    except ValueError as exc:  # a value its explicit tag cannot hold (`!!float x`): no position is known
+        return [ContentError(name, 1, 1, "", f"a tagged value cannot be read ({exc}); remove the `!!` tag")]
     if tree is None:
         return [ContentError(name, 1, 1, "", "the file is empty: it needs at least `kind:` and `id:`")]
-    data = _plain(tree)
+    try:
+        data = _plain(tree)
+    except RecursionError:  # a backstop: yaml_guard refuses deep nesting while composing
+        return [ContentError(name, 1, 1, "", "the file nests too deep to read; flatten it")]
     if not isinstance(data, dict):
         message = f"the top level must be a mapping starting with `kind:`, not {describe(data)}"
         return [ContentError(name, 1, 1, "", message)]

