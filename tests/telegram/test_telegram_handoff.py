@@ -45,8 +45,8 @@ def test_need_a_human_reaches_the_support_group_and_the_agents_reply_comes_back(
             await ann.say("how do I change things")
             assert ann.visible()[-1] == (
                 "bot: I'm not sure I understood. Did you mean one of these? "
-                "[How do I change my email address?] [How do I change my name or profile photo?] "
-                "[How do I change the card I pay with?] [None of these]"
+                "[How do I change my plan?] [How do I change my email address?] "
+                "[How do I change my name or profile photo?] [None of these]"
             )
             await ann.press("None of these")
             assert bot_texts(ann)[-1] == (
