@@ -126,7 +126,7 @@ def _parse(path: Path) -> SourceFile | list[ContentError]:
         return [_syntax_error(name, exc)]
     except YAMLError as exc:
         return [ContentError(name, 1, 1, "", f"YAML syntax error: {exc}")]
-    except ValueError as exc:  # a value its explicit tag cannot hold (`!!float x`): no position is known
+    except (ValueError, IndexError) as exc:  # a value its tag cannot hold (`!!float x`, an empty `!!int`)
         return [ContentError(name, 1, 1, "", f"a tagged value cannot be read ({exc}); remove the `!!` tag")]
     if tree is None:
         return [ContentError(name, 1, 1, "", "the file is empty: it needs at least `kind:` and `id:`")]
