@@ -112,9 +112,21 @@ def _display(path: Path) -> str:
     return str(path)
 
 
+MAX_FILE_BYTES = 1 << 20
+"""A course, a quiz or a hundred FAQ entries take tens of kilobytes; a bigger file is a mistake
+(or an attack) that would cost every bot that reads it seconds and memory before any check."""
+
+
 def _parse(path: Path) -> SourceFile | list[ContentError]:
     name = _display(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            message = (
+                f"this file is {size / (1 << 20):.1f} MB; a content file may be at most 1 MB: "
+                "split it (one course, quiz or survey per file; FAQ entries over several files)"
+            )
+            return [ContentError(name, 1, 1, "", message)]
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return [ContentError(name, 1, 1, "", f"cannot read this file: {exc}")]

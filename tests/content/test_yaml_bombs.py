@@ -43,6 +43,17 @@ def test_deep_nesting_is_an_error_not_a_crash(tmp_path: Path, monkeypatch: pytes
     ]
 
 
+def test_a_file_over_a_megabyte_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = "kind: course\ntitle:\n" + "".join("  " * level + "- \n" for level in range(1, 1500))
+    assert errors_of(tmp_path, text) == [
+        "bomb.yaml:1:1: this file is 2.1 MB; a content file may be at most 1 MB: "
+        "split it (one course, quiz or survey per file; FAQ entries over several files)"
+    ]
+
+
 @pytest.mark.parametrize(
     ("value", "tag"),
     [

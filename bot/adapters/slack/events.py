@@ -177,12 +177,15 @@ def plain_text(mrkdwn: str) -> str:
 
 
 def team_of(body: Payload) -> str:
-    """The workspace a request comes from; "" if it names none."""
-    team = _optional(body, "team_id")
-    if not team:
-        named = body.get("team")
-        team = named if isinstance(named, str) else _optional(_object(body, "team"), "id")
-    return team or _optional(_object(body, "user"), "team_id") or ""
+    """The workspace a request comes from; "" if it names none (or not as Slack does)."""
+    try:
+        team = _optional(body, "team_id")
+        if not team:
+            named = body.get("team")
+            team = named if isinstance(named, str) else _optional(_object(body, "team"), "id")
+        return team or _optional(_object(body, "user"), "team_id") or ""
+    except UnusableRequestError:
+        return ""
 
 
 def _team(body: Payload) -> str:
@@ -193,14 +196,25 @@ def _team(body: Payload) -> str:
 
 
 def _object(found: Payload, key: str) -> Payload:
-    """`found[key]` if it is an object, else an empty one: a field of another type is absent."""
+    """`found[key]` if it is an object; an empty one if it is absent or empty (`null`, `""`,
+    `[]`), so a reader falls back on another field that says the same. Any other value is not
+    Slack's: `UnusableRequestError`."""
     value = found.get(key)
-    return value if isinstance(value, dict) else {}
+    if isinstance(value, dict):
+        return value
+    if value:
+        raise UnusableRequestError(f"{key} is not an object")
+    return {}
 
 
 def _objects(value: object) -> tuple[Payload, ...]:
-    """The objects in `value` if it is a list, else none."""
-    return tuple(item for item in value if isinstance(item, dict)) if isinstance(value, list) else ()
+    """The objects in `value` if it is a list; none if it is absent or empty. Any other value
+    is not Slack's: `UnusableRequestError`."""
+    if isinstance(value, list):
+        return tuple(item for item in value if isinstance(item, dict))
+    if value:
+        raise UnusableRequestError("blocks is not a list")
+    return ()
 
 
 def _first_action(body: Payload) -> Payload:
@@ -209,8 +223,14 @@ def _first_action(body: Payload) -> Payload:
 
 
 def _optional(found: Payload, key: str) -> str | None:
+    """`found[key]` if it is a string; None if it is absent or empty. Any other value is not
+    Slack's: `UnusableRequestError`."""
     value = found.get(key)
-    return value if isinstance(value, str) else None
+    if isinstance(value, str):
+        return value
+    if value:
+        raise UnusableRequestError(f"{key} is not a string")
+    return None
 
 
 def _text(found: Payload, key: str, where: str = "") -> str:
