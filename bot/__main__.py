@@ -274,7 +274,7 @@ def _helpdesk_replies(settings: Settings, core: Core, port: int | None, host: st
 
     if not settings.handoff.webhook_secret:
         raise SystemExit("lessonloop: --support-port needs support_webhook_url and support_webhook_secret")
-    server = ReplyServer(core.database, settings.handoff.webhook_secret)
+    server = ReplyServer(core.desk)
     bound = server.start(host, port)
     print(f"lessonloop: helpdesk replies at http://{host}:{bound}{REPLIES_PATH}", flush=True)
     try:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from bot.config import HandoffSettings
 from bot.content.loader import load_content
 from bot.engine import Engine
+from bot.handoff.desk import HandoffDesk
 from bot.handoff.helpdesk_replies import REPLIES_PATH, ReplyServer
 from bot.messages import Platform, Sender
 from storage.db import Database
@@ -40,7 +41,7 @@ SLACK_ROOM = 40_000 - units(PREFIX)
 
 @pytest.fixture
 def endpoint(database: Database) -> Iterator[str]:
-    server = ReplyServer(database, SECRET)
+    server = ReplyServer(HandoffDesk(database, HandoffSettings(webhook_secret=SECRET)))
     yield f"http://127.0.0.1:{server.start('127.0.0.1', 0)}{REPLIES_PATH}"
     server.stop()
 

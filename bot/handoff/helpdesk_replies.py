@@ -33,18 +33,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from aiohttp import web
 from telegram.constants import MessageLimit
 
 from bot.adapters.slack.blocks import escape as slack_escape
 from bot.adapters.telegram.render import units
-from bot.handoff.cases import relay_reply, resolve
+from bot.handoff.desk import HandoffDesk
 from bot.handoff.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_is_valid
 from bot.phrases import phrase
-from storage.db import Database
-from storage.handoffs import HandoffCase, find_case
+from storage.handoffs import HandoffCase
 
 log = logging.getLogger(__name__)
 
@@ -134,9 +132,9 @@ def parse_reply(body: bytes) -> HelpdeskReply:
 class ReplyServer:
     """The endpoint on 127.0.0.1 or wherever `host` says, in a thread of its own."""
 
-    def __init__(self, database: Database, secret: str) -> None:
-        self._database = database
-        self._secret = secret
+    def __init__(self, desk: HandoffDesk) -> None:
+        self._desk = desk
+        self._secret = desk.settings.webhook_secret
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, name="support-replies", daemon=True)
@@ -183,21 +181,17 @@ class ReplyServer:
     def _apply(self, reply: HelpdeskReply) -> tuple[bool, bool] | TooLong | None:
         """(relayed now, resolved now or before); `TooLong` (and nothing done) for a reply
         that cannot be delivered; None for an unknown hand-off."""
-        now = datetime.now(UTC)
-        with self._database.transaction() as session:
-            case = find_case(session, reply.handoff_id)
+        case = self._desk.case(reply.handoff_id)
         if case is None:
             return None
         too_long = _too_long(case, reply)
         if too_long is not None:
             return too_long
         key = f"webhook:{reply.reply_id}"
-        relayed = bool(reply.text) and relay_reply(
-            self._database, case.id, reply.agent, reply.text, now, delivery_key=key
-        )
+        relayed = bool(reply.text) and self._desk.reply(case.id, reply.agent, reply.text, delivery_key=key)
         if reply.resolved:
             by = f"webhook:{reply.agent}" if reply.agent else "webhook"
-            case = resolve(self._database, case.id, by, now) or case
+            case = self._desk.resolve(case.id, by) or case
         return relayed, case.status == "resolved"
 
 

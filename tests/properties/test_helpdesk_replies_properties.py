@@ -26,6 +26,7 @@ from sqlalchemy import text
 from bot.config import HandoffSettings
 from bot.content.model import ContentPack
 from bot.engine import Engine
+from bot.handoff.desk import HandoffDesk
 from bot.handoff.helpdesk_replies import REPLIES_PATH, ReplyServer
 from storage.db import Database
 from tests.engine.chat import Chat
@@ -115,7 +116,7 @@ def door(bundled_content: ContentPack, sqlite_database: Database) -> Iterator[Re
     Chat(Engine(bundled_content, sqlite_database, handoff=support)).say("is the moon made of cheese")
     with sqlite_database.transaction() as session:
         assert session.execute(OPEN_HANDOFFS).scalar_one() == SEEDED_ID
-    replies = ReplyServer(sqlite_database, SECRET)
+    replies = ReplyServer(HandoffDesk(sqlite_database, HandoffSettings(webhook_secret=SECRET)))
     port = replies.start("127.0.0.1", 0)
     door = RepliesDoor(port, sqlite_database, Tracebacks(), FakeHelpdesk())
     try:

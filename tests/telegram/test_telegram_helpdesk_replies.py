@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.config import HandoffSettings
 from bot.content.model import ContentPack
 from bot.engine import Engine
+from bot.handoff.desk import HandoffDesk
 from bot.handoff.helpdesk_replies import REPLIES_PATH, ReplyServer
 from storage.db import Database
 from storage.models import Handoff, LearnerMessage
@@ -28,7 +29,7 @@ ANN = Person(51001, "Ann", "Lee", language_code="en")
 def test_a_helpdesk_reply_reaches_the_telegram_learner(
     bundled_content: ContentPack, database: Database
 ) -> None:
-    replies = ReplyServer(database, SECRET)
+    replies = ReplyServer(HandoffDesk(database, HandoffSettings(webhook_secret=SECRET)))
     url = f"http://127.0.0.1:{replies.start('127.0.0.1', 0)}{REPLIES_PATH}"
 
     async def scenario() -> None:
