@@ -107,9 +107,9 @@ def _validate(paths: list[Path], content_dir: Path) -> int:
         print(error)
     files = len(find_content_files(paths))
     if errors:
-        print(f"{len(errors)} problem(s) in {files} file(s)")
+        print(f"{_counted(len(errors), 'problem')} in {_counted(files, 'file')}")
         return 1
-    print(f"{files} file(s) checked, no problems")
+    print(f"{_counted(files, 'file')} checked, no problems")
     return 0
 
 
@@ -231,7 +231,8 @@ def _faq_gaps(settings: Settings, days: int, limit: int) -> int:
     if not gaps:
         print(f"no unanswered or escalated questions in the last {days} days")
         return 0
-    print(f"{len(questions)} unsettled question(s) in the last {days} days, in {len(gaps)} group(s):")
+    unsettled, groups = _counted(len(questions), "unsettled question"), _counted(len(gaps), "group")
+    print(f"{unsettled} in the last {days} days, in {groups}:")
     for gap in gaps[:limit]:
         print(describe(gap))
     return 0
@@ -329,6 +330,11 @@ def _run(settings: Settings, arguments: argparse.Namespace) -> int:
         _helpdesk_replies(settings, core, arguments.support_port, arguments.listen),
     ):
         return serve(core)
+
+
+def _counted(count: int, thing: str) -> str:
+    """"1 file", "3 files": the command line speaks English only."""
+    return f"{count} {thing}" if count == 1 else f"{count} {thing}s"
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
 
@@ -117,7 +117,11 @@ def placeholders(source: str) -> tuple[TemplateProblem | Reference, ...]:
         return (TemplateProblem(f"template syntax error: {exc.message}{hint}", exc.lineno or 1),)
     # names a template sets itself (loop variables; `set` is reported on its own) are not roots
     loop_names = {"loop"} | {name.name for name in tree.find_all(nodes.Name) if name.ctx == "store"}
-    found = tuple(_statement_problems(tree)) + tuple(_walk(tree, frozenset(loop_names)))
+    found = (
+        tuple(_statement_problems(tree))
+        + tuple(_walk(tree, frozenset(loop_names)))
+        + tuple(_unhandled_absences(tree, frozenset()))
+    )
     if any(isinstance(item, TemplateProblem) for item in found):
         return found
     return found + tuple(_sample_render_problems(source))
@@ -220,3 +224,75 @@ def _check_chain(
             yield Reference("answers", first or "", lineno)
     else:
         yield TemplateProblem(f"unknown placeholder '{dotted}'; templates can use {ALLOWED_HINT}", lineno)
+
+
+_DEFAULT_FILTERS = frozenset({"default", "d"})
+_MAPPING_METHODS = ("items", "keys", "values", "get")
+"""`learner.attributes.items()` and the like look at every attribute, not at one that may be missing."""
+
+
+def _unhandled_absences(node: nodes.Node, handled: frozenset[str]) -> Iterator[TemplateProblem]:
+    """Uses of a learner field that some learners lack (a platform that gives no name, an
+    attribute a learner does not have), outside a `default` or an `if` that tests it: the
+    text would read "Thank you, !" for them."""
+    if isinstance(node, nodes.Filter) and node.name in _DEFAULT_FILTERS:
+        yield from _absences_in((*node.args, *node.kwargs), handled)
+        return
+    if isinstance(node, nodes.Test):
+        return  # `learner.first_name is defined` handles it
+    if isinstance(node, (nodes.If, nodes.CondExpr)):
+        tested = handled | _fields_in(node.test)
+        body = node.body if isinstance(node, nodes.If) else [node.expr1]
+        rest = [*node.elif_, *node.else_] if isinstance(node, nodes.If) else [node.expr2]
+        yield from _absences_in(body, tested)
+        yield from _absences_in([item for item in rest if item is not None], handled)
+        return
+    if isinstance(node, (nodes.Or, nodes.And)):
+        # `learner.first_name or "there"`; `learner.first_name and ", " ~ learner.first_name`
+        yield from _unhandled_absences(node.right, handled | _fields_in(node.left))
+        return
+    field = _learner_field(node)
+    if field is not None:
+        if field not in handled:
+            yield TemplateProblem(_absence_message(field), node.lineno)
+        return
+    yield from _absences_in(node.iter_child_nodes(), handled)
+
+
+def _absences_in(children: Iterable[nodes.Node], handled: frozenset[str]) -> Iterator[TemplateProblem]:
+    for child in children:
+        yield from _unhandled_absences(child, handled)
+
+
+def _fields_in(node: nodes.Node) -> frozenset[str]:
+    """The learner fields an expression looks at (the test of an `if`)."""
+    found = {_learner_field(part) for part in [node, *node.find_all((nodes.Getattr, nodes.Getitem))]}
+    return frozenset(field for field in found if field is not None)
+
+
+def _learner_field(node: nodes.Node) -> str | None:
+    """ "first_name", "name" or "attributes.plan" when `node` reads one (fields every learner
+    has, `locale` and `platform`, and attributes named at run time are not tracked)."""
+    if not isinstance(node, (nodes.Getattr, nodes.Getitem)):
+        return None
+    base, attrs, _rest = _unwind(node)
+    if not isinstance(base, nodes.Name) or base.name != "learner" or not attrs:
+        return None
+    if attrs[0] in ("first_name", "name"):
+        return attrs[0]
+    if attrs[0] == "attributes" and len(attrs) > 1 and attrs[1] not in (None, *_MAPPING_METHODS):
+        return f"attributes.{attrs[1]}"
+    return None
+
+
+def _absence_message(field: str) -> str:
+    shown = f"learner.{field}"
+    who = (
+        "learners without that attribute"
+        if field.startswith("attributes.")
+        else ("learners whose platform gives no name")
+    )
+    return (
+        f"{shown} is empty for {who}, and the text would read oddly for them: write "
+        f'{{{{ {shown} | default("...") }}}} or put it inside {{% if {shown} %}}...{{% endif %}}'
+    )

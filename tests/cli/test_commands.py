@@ -42,7 +42,7 @@ def test_validate_passes_the_shipped_content(tmp_path: Path) -> None:
     result = lessonloop("validate", str(ROOT / "content"), cwd=tmp_path)
 
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout.endswith("file(s) checked, no problems\n")
+    assert result.stdout.endswith("files checked, no problems\n")
 
 
 def test_validate_reports_every_problem_with_file_and_line(tmp_path: Path) -> None:
@@ -54,7 +54,7 @@ def test_validate_reports_every_problem_with_file_and_line(tmp_path: Path) -> No
     assert lines[0].startswith("broken/empty.yaml:1:1: ")
     assert lines[1].startswith("broken/goto-nowhere.yaml:")
     assert "points nowhere" in lines[1]
-    assert lines[2] == "2 problem(s) in 2 file(s)"
+    assert lines[2] == "2 problems in 2 files"
     assert result.stderr == ""
 
 

@@ -87,7 +87,7 @@ def test_faq_gaps_groups_what_the_bot_could_not_settle(database: Database, datab
 
     lines = lessonloop("faq", "gaps", "--days", "30", database_url=database_url).splitlines()
 
-    assert lines[0] == "5 unsettled question(s) in the last 30 days, in 2 group(s):"
+    assert lines[0] == "5 unsettled questions in the last 30 days, in 2 groups:"
     assert lines[1].startswith(
         "   3 × “Do you support single sign-on with Okta?” (no answer 2, asked for a human 1, last"
     )

@@ -106,7 +106,9 @@ def test_survey(pack: ContentPack) -> None:
     assert set(score.follow_up) == {"detractor", "promoter"}
     assert ease.follow_up["unhappy"].pick("en") == "What got in your way?"
     assert anything.optional is True
-    assert survey.thank_you == LocalText({"en": "Thanks, {{ learner.first_name }}!"}, "en")
+    assert survey.thank_you == LocalText(
+        {"en": "Thanks{{ ', ' ~ learner.first_name if learner.first_name }}!"}, "en"
+    )
 
 
 def test_faq(pack: ContentPack) -> None:

@@ -89,7 +89,7 @@ def test_a_render_error_logs_and_drops_the_placeholders(caplog: pytest.LogCaptur
 
 
 def test_placeholders_reports_references_and_problems() -> None:
-    found = placeholders("{{ learner.first_name }} {{ answers.role }} {{ answers['team size'] }}")
+    found = placeholders("{{ learner.first_name | d('') }} {{ answers.role }} {{ answers['team size'] }}")
     assert found == (
         Reference("learner", "first_name", 1),
         Reference("answers", "role", 1),
@@ -102,6 +102,39 @@ def test_placeholders_reports_references_and_problems() -> None:
 
 
 @pytest.mark.parametrize(
+    "source",
+    [
+        "Hi {{ learner.first_name | default('there') }}!",
+        "Thanks{{ ', ' ~ learner.first_name if learner.first_name }}!",
+        "{% if learner.name %}Signed up as {{ learner.name }}.{% endif %}",
+        "{{ learner.name or 'you' }}",
+        "{{ learner.first_name | upper | default('THERE') }}",
+        "{% if learner.attributes.plan == 'pro' %}On {{ learner.attributes.plan }}{% endif %}",
+        "{{ learner.locale }} {{ learner.platform }}",
+        "{% for key, value in learner.attributes.items() %}{{ key }}{% endfor %}",
+    ],
+)
+def test_a_field_some_learners_lack_is_fine_when_handled(source: str) -> None:
+    assert [found for found in placeholders(source) if isinstance(found, TemplateProblem)] == []
+
+
+@pytest.mark.parametrize(
+    ("source", "field"),
+    [
+        ("Thank you, {{ learner.first_name }}!", "learner.first_name"),
+        ("{{ learner.name | upper }}", "learner.name"),
+        ("You're on {{ learner.attributes.plan }}", "learner.attributes.plan"),
+        ("{% if learner.first_name %}hi{% else %}{{ learner.first_name }}{% endif %}", "learner.first_name"),
+        ("{% if learner.name %}{{ learner.first_name }}{% endif %}", "learner.first_name"),
+    ],
+)
+def test_a_field_some_learners_lack_is_reported_when_used_bare(source: str, field: str) -> None:
+    problems = [found for found in placeholders(source) if isinstance(found, TemplateProblem)]
+    assert len(problems) == 1
+    assert problems[0].message.startswith(f"{field} is empty for learners")
+
+
+@pytest.mark.parametrize(
     ("source", "message"),
     [
         ("{{ learner.email }}", "'learner.email' does not exist"),
@@ -111,7 +144,7 @@ def test_placeholders_reports_references_and_problems() -> None:
         ("{% set x = 1 %}", "'{% set %}' is not allowed in content"),
         ("{% include 'x' %}", "'{% include %}' is not allowed in content"),
         ("{% macro m() %}{% endmacro %}", "'{% macro %}' is not allowed in content"),
-        ("{{ learner.name | shout }}", "unknown filter 'shout'"),
+        ("{{ learner.locale | shout }}", "unknown filter 'shout'"),
         ("{{ learner.first_name }", "template syntax error: unexpected '}'"),
         ("line one\n{{ learner.first_name }", "template syntax error"),
     ],

@@ -84,6 +84,12 @@ BROKEN = {
         "'answers.team_name' is not stored by any step: add `store_as: team_name` to an ask or ask_text step "
         "(stored answers: first_project, role, team)"
     ),
+    "name-without-default.yaml": (
+        "broken/name-without-default.yaml:9:14: lessons/0/steps/0/say: learner.first_name is empty "
+        "for learners whose platform gives no name, and the text would read oddly for them: write "
+        '{{ learner.first_name | default("...") }} or put it inside '
+        "{% if learner.first_name %}...{% endif %}"
+    ),
     "sandbox-escape.yaml": (
         "broken/sandbox-escape.yaml:9:14: lessons/0/steps/0/say: '__class__' is not "
         "allowed: names starting with _ are off limits"

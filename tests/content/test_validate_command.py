@@ -75,7 +75,7 @@ def test_five_mistakes_are_five_problems_in_one_run(tmp_path: Path) -> None:
         "`correct: true`",
         "content/survey.yaml:4:1: YAML syntax error: expected ',' or ']', but got '<stream end>' "
         "(while parsing a flow sequence that starts at line 3, column 8)",
-        "5 problem(s) in 3 file(s)",
+        "5 problems in 3 files",
     ]
 
 
@@ -83,7 +83,7 @@ def test_one_valid_file_of_the_bundled_pack_passes() -> None:
     result = lessonloop("content/courses/onboarding.yaml", cwd=ROOT)
 
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout == "1 file(s) checked, no problems\n"
+    assert result.stdout == "1 file checked, no problems\n"
 
 
 def test_one_file_reports_only_its_own_problems(tmp_path: Path) -> None:
@@ -96,5 +96,5 @@ def test_one_file_reports_only_its_own_problems(tmp_path: Path) -> None:
     assert result.stdout.splitlines() == [
         "content/quiz.yaml:6:5: questions/0: question 'q' has no correct option: mark one with "
         "`correct: true`",
-        "1 problem(s) in 1 file(s)",
+        "1 problem in 1 file",
     ]
