@@ -5,6 +5,8 @@ inbox answer each request once, a learner's in the order they came."""
 from __future__ import annotations
 
 import asyncio
+import json
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -13,6 +15,7 @@ from bot.content.model import ContentPack
 from bot.engine import Engine
 from bot.phrases import phrase
 from storage.db import Database
+from storage.inbox import Arrival, store
 from storage.models import InboxEntry, ProcessedEvent
 from tests.slack.fake_records import Message
 from tests.slack.fake_slack import FakeSlack
@@ -173,3 +176,44 @@ def test_two_processes_sharing_one_inbox_answer_each_event_once_in_order(
         first.dispose()
         second.dispose()
     assert inbox_rows(database_url) == [(f"Ev0SHARED{number}", True, 1) for number in range(len(typed))]
+
+
+def test_an_entry_left_by_version_0_1_as_a_raw_body_is_still_answered(database_url: str) -> None:
+    """Version 0.1.0 stored the request's body and read it after the ack; an entry one of its
+    processes left in a shared inbox is finished by this version, which stores what it read."""
+    database = Database(database_url)
+    try:
+        with database.transaction() as session:
+            raw = json.dumps(said("help", "Ev0OLDFORMAT"))
+            store(
+                session, Arrival("slack", "Ev0OLDFORMAT", f"{TEAM}:{USER}", "message", raw, datetime.now(UTC))
+            )
+    finally:
+        database.dispose()
+
+    async def scenario() -> None:
+        fake = await started_fake()
+        try:
+            process = await SlackProcess.start(env_for(database_url, fake))
+            await until(lambda: inbox_rows(database_url) == [("Ev0OLDFORMAT", True, 1)])
+            assert await process.event(said("progress", "Ev0NEWFORMAT")) == 200
+            await until(lambda: len(fake.messages[DM]) == 2)
+            await process.stop()
+            assert fake.messages[DM][0].text == escape(phrase("help", "en"))
+        finally:
+            await fake.stop()
+        assert fake.violations == []
+
+    asyncio.run(scenario())
+    assert [payload["format"] for payload in stored_payloads(database_url)] == [2]
+
+
+def stored_payloads(database_url: str) -> list[dict[str, object]]:
+    """The payloads this version stored (those with a format number)."""
+    database = Database(database_url)
+    try:
+        with database.transaction() as session:
+            payloads = [json.loads(payload) for payload in session.scalars(select(InboxEntry.payload))]
+    finally:
+        database.dispose()
+    return [payload for payload in payloads if "format" in payload]

@@ -9,8 +9,9 @@ the press's own `action_ts`, which Slack repeats when it retries.
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +46,32 @@ class Incoming:
     @property
     def learner(self) -> tuple[str, str]:
         return self.team, self.user
+
+
+STORED_FORMAT = 2
+"""The inbox holds what was read from a request, under this number; an entry without it
+holds the request's raw body, as version 0.1.0 stored it."""
+
+
+def stored(incoming: Incoming) -> str:
+    """The inbox's copy of a request: what was read from it at the door, so the work after
+    the acknowledgement does not read the body again."""
+    return json.dumps({"format": STORED_FORMAT, "incoming": asdict(incoming)})
+
+
+def from_stored(payload: Payload) -> Incoming | None:
+    """The `Incoming` an inbox entry holds; None for a raw body stored by version 0.1.0."""
+    fields = payload.get("incoming")
+    if payload.get("format") != STORED_FORMAT or not isinstance(fields, dict):
+        return None
+    pressed = fields.get("pressed")
+    return Incoming(
+        **{
+            **fields,
+            "choices": tuple(fields["choices"]),
+            "pressed": None if pressed is None else Shown(**{**pressed, "blocks": tuple(pressed["blocks"])}),
+        }
+    )
 
 
 class UnusableRequestError(ValueError):
