@@ -333,7 +333,7 @@ def _run(settings: Settings, arguments: argparse.Namespace) -> int:
 
 
 def _counted(count: int, thing: str) -> str:
-    """"1 file", "3 files": the command line speaks English only."""
+    """ "1 file", "3 files": the command line speaks English only."""
     return f"{count} {thing}" if count == 1 else f"{count} {thing}s"
 
 

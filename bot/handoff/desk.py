@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from bot.config import HandoffSettings
 from bot.handoff.cases import relay_reply, resolve
 from bot.handoff.dispatch import Dispatcher, LearnerChannel, SupportDestination
+from bot.handoff.reply_limits import TooLong, too_long_for
 from bot.handoff.webhook import WebhookDestination
 from storage.db import Database
 from storage.handoffs import HandoffCase, find_case, handoff_of_message
@@ -34,6 +35,12 @@ class HandoffDesk:
     def case(self, handoff_id: int) -> HandoffCase | None:
         with self._database.transaction() as session:
             return find_case(session, handoff_id)
+
+    def too_long(self, handoff_id: int, agent: str, text: str) -> TooLong | None:
+        """Why the reply would not fit one message on the learner's platform; None if it fits
+        (or there is no such hand-off). Ask before `reply`, and tell the agent."""
+        case = self.case(handoff_id)
+        return None if case is None else too_long_for(case, agent, text)
 
     def reply(self, handoff_id: int, agent: str, text: str, *, delivery_key: str) -> bool:
         """Queue a support person's reply to the learner; False if it was relayed already

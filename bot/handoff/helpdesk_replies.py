@@ -9,14 +9,9 @@ reply, else the body's hash) makes a retried POST do nothing twice.
 
 What could never be delivered is refused at the door rather than retried for a day. A
 `handoff_id` that is not a whole number from 1 to BIGINT's maximum (JSON `true` included)
-is a 400. A reply longer than one message on the learner's platform takes, counted as it
-will be sent (with the "💬 Sam from support: " line start, and for Slack after escaping
-`&<>`), is a 413 naming how much text fits: Telegram's 4,096 characters, and Slack's
-40,000 for a message's plain `text` (that is how `SlackLearners` sends it, not as Block
-Kit sections of 3,000). Refused rather than split: it is one answer from a person, the
-agent can shorten it now, the helpdesk does not retry a 4xx, and the outbox sends rows
-independently, so a refused piece retried later would arrive after the next one. Lengths
-are UTF-16 code units, Telegram's count, never less than Slack's count of characters.
+is a 400; a reply longer than one message on the learner's platform takes
+(`bot.handoff.reply_limits`) is a 413 naming how much text fits: the helpdesk does not
+retry a 4xx, and the agent can shorten it now.
 
 `lessonloop run slack|telegram --support-port N` serves it on its own small aiohttp server
 in a thread of its own: it only writes to the database, so it needs nothing of the
@@ -31,18 +26,13 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
-from telegram.constants import MessageLimit
 
-from bot.adapters.slack.blocks import escape as slack_escape
-from bot.adapters.telegram.render import units
 from bot.handoff.desk import HandoffDesk
+from bot.handoff.reply_limits import TooLong, too_long_for
 from bot.handoff.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_is_valid
-from bot.phrases import phrase
-from storage.handoffs import HandoffCase
 
 log = logging.getLogger(__name__)
 
@@ -50,48 +40,11 @@ REPLIES_PATH = "/support/replies"
 MAX_BODY = 64 * 1024
 MAX_HANDOFF_ID = 2**63 - 1
 """`handoffs.id` is a BIGINT on PostgreSQL and a 64-bit INTEGER on SQLite."""
-SLACK_TEXT_LIMIT = 40_000
-"""chat.postMessage answers `msg_too_long` beyond this (Slack's documented truncation point)."""
 EXPECTED = "{handoff_id: int, text: str, resolved?: bool}"
-
-
-@dataclass(frozen=True)
-class Platform:
-    """How a learner's platform receives a relayed reply: its name, one message's limit,
-    and the text as the platform is sent it."""
-
-    name: str
-    limit: int
-    as_sent: Callable[[str], str]
-
-
-PLATFORMS = {
-    "telegram": Platform("Telegram", MessageLimit.MAX_TEXT_LENGTH, lambda text: text),
-    "slack": Platform("Slack", SLACK_TEXT_LIMIT, slack_escape),
-}
-"""Terminal learners are absent: their replies stay queued, there is nothing to fit."""
 
 
 class MalformedReplyError(ValueError):
     """The body is not a reply; the message tells the helpdesk what is wrong."""
-
-
-@dataclass(frozen=True)
-class TooLong:
-    """A reply that would not fit one message on the learner's platform."""
-
-    platform: Platform
-    text_length: int
-    room: int
-    """How many units of text fit after the "💬 Sam from support: " start."""
-    start: str
-
-    def error(self) -> str:
-        return (
-            f"the reply is too long for {self.platform.name}: {self.text_length} characters of text, "
-            f"at most {self.room} fit in one message ({self.platform.limit} with “{self.start.strip()}” "
-            "before it)"
-        )
 
 
 @dataclass(frozen=True)
@@ -184,7 +137,7 @@ class ReplyServer:
         case = self._desk.case(reply.handoff_id)
         if case is None:
             return None
-        too_long = _too_long(case, reply)
+        too_long = too_long_for(case, reply.agent, reply.text)
         if too_long is not None:
             return too_long
         key = f"webhook:{reply.reply_id}"
@@ -193,16 +146,3 @@ class ReplyServer:
             by = f"webhook:{reply.agent}" if reply.agent else "webhook"
             case = self._desk.resolve(case.id, by) or case
         return relayed, case.status == "resolved"
-
-
-def _too_long(case: HandoffCase, reply: HelpdeskReply) -> TooLong | None:
-    """The reply measured as the learner's platform will be sent it (`relay_reply` words it
-    with the `support_reply` phrase, "Someone" standing in for a missing agent)."""
-    platform = PLATFORMS.get(case.platform)
-    if platform is None or not reply.text:
-        return None
-    name = reply.agent or phrase("support_agent", case.locale)
-    start = phrase("support_reply", case.locale, agent=name, text="")
-    text_length = units(platform.as_sent(reply.text))
-    room = platform.limit - units(platform.as_sent(start))
-    return TooLong(platform, text_length, room, start) if text_length > room else None

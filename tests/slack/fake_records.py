@@ -31,6 +31,8 @@ class Message:
     ephemeral_for: str | None = None
     response_url: str | None = None
     """For an ephemeral message: the URL its buttons' presses carry."""
+    thread_ts: str | None = None
+    """For a reply in a thread: the ts of the message it answers."""
 
     def buttons(self) -> list[Json]:
         return [e for block in self.blocks if block["type"] == "actions" for e in block["elements"]]

@@ -195,6 +195,7 @@ class FakeSlack:
             self._ts(),
             str(text),
             blocks or [],
+            thread_ts=str(args["thread_ts"]) if args.get("thread_ts") else None,
         )
         self.messages[message.channel].append(message)
         return {"ok": True, "channel": message.channel, "ts": message.ts, "message": {"text": text}}

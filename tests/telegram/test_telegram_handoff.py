@@ -167,3 +167,66 @@ def test_a_telegram_learner_is_answered_from_the_slack_support_channel(
             assert bot_texts(ann)[-1] == "💬 Sam from support: Sadly not."
 
     asyncio.run(scenario())
+
+
+def test_a_slack_thread_reply_too_long_for_telegram_is_refused_in_the_thread(
+    bundled_content: ContentPack, database: Database
+) -> None:
+    """Telegram takes 4,096 characters a message, a Slack message 40,000: a longer answer is
+    not queued (it would fail and be retried for a day); the thread says how much fits."""
+    engine = Engine(bundled_content, database, handoff=HandoffSettings(slack_channel=SUPPORT))
+
+    async def scenario() -> None:
+        async with telegram_world(engine, "polling") as telegram, slack_world(engine) as slack:
+            slack.fake.people[AGENT] = SlackPerson("Sam")
+            ann = Learner(telegram, ANN)
+            await ann.say("is the moon made of cheese")
+            await deliver_everything(slack.bot.dispatcher)
+            [posted] = slack.fake.messages[SUPPORT]
+
+            await agent_event(slack, thread_reply(posted.ts, "No. " * 1250), "Ev0TOOLONG")
+            await deliver_everything(telegram.bot.dispatcher)
+            assert bot_texts(ann)[-1].startswith("I've passed your question")
+            note = slack.fake.messages[SUPPORT][-1]
+            assert (note.thread_ts, note.text) == (
+                posted.ts,
+                "⚠️ Not sent: the reply is too long for Telegram: 5000 characters of text, at most 4075 "
+                "fit in one message (4096 with “💬 Sam from support:” before it). "
+                "Shorten it and send it again.",
+            )
+            await agent_event(slack, thread_reply(posted.ts, "Sadly not."), "Ev0SHORTER")
+            await deliver_everything(telegram.bot.dispatcher)
+            assert bot_texts(ann)[-1] == "💬 Sam from support: Sadly not."
+
+    asyncio.run(scenario())
+    with database.transaction() as session:
+        assert session.scalars(
+            select(LearnerMessage.text).where(LearnerMessage.kind == "support_reply")
+        ).all() == ["💬 Sam from support: Sadly not."]
+
+
+def test_a_group_reply_that_fits_the_group_but_not_the_learners_message_is_refused_there(
+    bundled_content: ContentPack, database: Database
+) -> None:
+    """4,096 characters fit the group; with "💬 Sam from support: " before them they would not
+    fit the learner's message, so the agent is told at once, in a reply."""
+    support = HandoffSettings(telegram_chat=str(SUPPORT_GROUP.id))
+
+    async def scenario() -> None:
+        async with telegram_world(Engine(bundled_content, database, handoff=support), "polling") as world:
+            fake = world.fake
+            fake.chats.join(SUPPORT_GROUP)
+            ann = Learner(world, ANN)
+            await ann.say("is the moon made of cheese")
+            await deliver_everything(world.bot.dispatcher)
+            [posted] = fake.chats.messages[SUPPORT_GROUP.id]
+            await fake.handled(
+                await fake.say_in_group(SUPPORT_GROUP, SAM, "x" * 4096, reply_to=posted.message_id)
+            )
+            await world.bot.drained()
+            await deliver_everything(world.bot.dispatcher)
+            assert not any(text.startswith("💬") for text in bot_texts(ann))
+            note = fake.chats.messages[SUPPORT_GROUP.id][-1]
+            assert note.text.startswith("⚠️ Not sent: the reply is too long for Telegram: 4096 characters")
+
+    asyncio.run(scenario())

@@ -202,15 +202,22 @@ class SlackSupport:
         if handoff_id is None:
             return  # a thread of some other message in the support channel
         profile = await self._people.profile(self._client, *agent)
-        await asyncio.to_thread(
-            partial(
-                self._desk.reply,
-                handoff_id,
-                profile.first_name,
-                plain_text(text),
-                delivery_key=f"slack:{event_id}",
+        reply = plain_text(text)
+        too_long = await asyncio.to_thread(self._desk.too_long, handoff_id, profile.first_name, reply)
+        if too_long is not None:
+            await self._say_in_thread(
+                thread_ts, f"⚠️ Not sent: {too_long.error()}. Shorten it and send it again."
             )
+            return
+        await asyncio.to_thread(
+            partial(self._desk.reply, handoff_id, profile.first_name, reply, delivery_key=f"slack:{event_id}")
         )
+
+    async def _say_in_thread(self, thread_ts: str, text: str) -> None:
+        try:
+            await self._client.chat_postMessage(channel=self._channel, thread_ts=thread_ts, text=escape(text))
+        except FAILED as error:
+            log.warning("a note in support thread %s was not posted: %s", thread_ts, error_code(error))
 
     async def _resolve(self, agent: tuple[str, str], handoff_id: int, where: tuple[str, str]) -> None:
         case = await asyncio.to_thread(self._desk.resolve, handoff_id, f"slack:{agent[1]}")

@@ -19,6 +19,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import MessageLimit, ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -117,6 +118,14 @@ class TelegramSupport:
         answered = str(message.reply_to_message.message_id)
         handoff_id = await asyncio.to_thread(self._desk.handoff_of, self.name, str(self._chat_id), answered)
         if handoff_id is not None and message.text:
+            agent = message.from_user.first_name
+            too_long = await asyncio.to_thread(self._desk.too_long, handoff_id, agent, message.text)
+            if too_long is not None:
+                try:
+                    await message.reply_text(f"⚠️ Not sent: {too_long.error()}. Shorten it and send it again.")
+                except TelegramError as error:
+                    log.warning("a note in the support group was not sent: %s", error)
+                raise ApplicationHandlerStop
             await asyncio.to_thread(
                 partial(
                     self._desk.reply,
