@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +31,13 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--learner", help="your name; the same name continues the same learner's progress")
     chat.add_argument("--locale", help="your language, e.g. en or ko")
-    run = commands.add_parser("run", help="serve learners on a chat platform")
+    serve = commands.add_parser("serve", help="serve learners on every configured platform")
+    serve.add_argument("--host", default="0.0.0.0", help="the local address to listen on")  # noqa: S104
+    serve.add_argument("--port", type=int, default=8080, help="the local port for every HTTP route")
+    serve.add_argument(
+        "--support-port", type=int, help="take helpdesk replies on this port instead of --port"
+    )
+    run = commands.add_parser("run", help="serve learners on one chat platform")
     platforms = run.add_subparsers(dest="platform", metavar="PLATFORM", required=True)
     telegram = platforms.add_parser("telegram", help="Telegram, by long polling (default) or webhook")
     telegram.add_argument(
@@ -78,8 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _validate(arguments.paths, settings.content_dir)
     if arguments.command == "db":
         return _upgrade(settings)
-    if arguments.command == "run":
-        return _run(settings, arguments)
+    if arguments.command in ("run", "serve"):
+        return _serve(settings, arguments)
     if arguments.command == "faq" and arguments.faq_command == "test":
         return _faq_test(settings, arguments.question, arguments.locale)
     if arguments.command == "faq" and arguments.faq_command == "report":
@@ -266,25 +272,6 @@ def _faq_report(settings: Settings, days: int) -> int:
 
 
 @contextmanager
-def _helpdesk_replies(settings: Settings, core: Core, port: int | None, host: str) -> Iterator[None]:
-    """With `--support-port`, the endpoint a helpdesk answers hand-offs through."""
-    if port is None:
-        yield
-        return
-    from bot.handoff.helpdesk_replies import REPLIES_PATH, ReplyServer
-
-    if not settings.handoff.webhook_secret:
-        raise SystemExit("lessonloop: --support-port needs support_webhook_url and support_webhook_secret")
-    server = ReplyServer(core.desk)
-    bound = server.start(host, port)
-    print(f"lessonloop: helpdesk replies at http://{host}:{bound}{REPLIES_PATH}", flush=True)
-    try:
-        yield
-    finally:
-        server.stop()
-
-
-@contextmanager
 def _content_reloading(settings: Settings, engine: Engine) -> Iterator[None]:
     """Content edits reach the running bot without a restart (`bot.content_reload`)."""
     from bot.content_reload import ContentReloader
@@ -297,39 +284,33 @@ def _content_reloading(settings: Settings, engine: Engine) -> Iterator[None]:
         reloader.stop()
 
 
-def _run(settings: Settings, arguments: argparse.Namespace) -> int:
-    from functools import partial
+def _serve(settings: Settings, arguments: argparse.Namespace) -> int:
+    """`serve` (every configured platform) and `run PLATFORM` (one): the same process."""
+    import os
 
-    serve: Callable[[Core], int]
-    if arguments.platform == "telegram":
-        from bot.adapters.telegram import app as telegram
+    from bot import service
 
-        telegram_settings = telegram.settings_or_exit(webhook=arguments.webhook, url=arguments.url)
-        serve = partial(
-            telegram.serve,
-            settings=telegram_settings,
-            webhook=arguments.webhook,
-            port=arguments.port,
-            listen=arguments.listen,
+    try:
+        if arguments.command == "serve":
+            platforms = service.configured_platforms(os.environ)
+            listening = service.Listening(arguments.host, arguments.port, support_port=arguments.support_port)
+        else:
+            takes_http = arguments.http if arguments.platform == "slack" else arguments.webhook
+            url = None if arguments.platform == "slack" else arguments.url
+            platforms = service.one_platform(arguments.platform, os.environ, http=takes_http, url=url)
+            listening = service.Listening(
+                arguments.listen, None, platform_port=arguments.port, support_port=arguments.support_port
+            )
+    except service.NothingToServeError as error:  # said before the content and the model load
+        print(f"lessonloop: {error}", file=sys.stderr)
+        return 2
+    if arguments.support_port is not None and not settings.handoff.webhook_secret:
+        print(
+            "lessonloop: --support-port needs support_webhook_url and support_webhook_secret", file=sys.stderr
         )
-    else:
-        from bot.adapters.slack import app as slack
-
-        slack_settings = slack.settings_or_exit(http=arguments.http)
-        serve = partial(
-            slack.serve,
-            settings=slack_settings,
-            http=arguments.http,
-            port=arguments.port,
-            listen=arguments.listen,
-            inbox_lease_s=settings.inbox_lease_seconds,
-        )
-    with (
-        _core(settings) as core,
-        _content_reloading(settings, core.engine),
-        _helpdesk_replies(settings, core, arguments.support_port, arguments.listen),
-    ):
-        return serve(core)
+        return 2
+    with _core(settings) as core, _content_reloading(settings, core.engine):
+        return service.serve(core, platforms, listening, inbox_lease_s=settings.inbox_lease_seconds)
 
 
 def _counted(count: int, thing: str) -> str:

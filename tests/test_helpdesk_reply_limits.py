@@ -19,12 +19,13 @@ from bot.config import HandoffSettings
 from bot.content.loader import load_content
 from bot.engine import Engine
 from bot.handoff.desk import HandoffDesk
-from bot.handoff.helpdesk_replies import REPLIES_PATH, ReplyServer
+from bot.handoff.helpdesk_replies import REPLIES_PATH, HelpdeskReplies
 from bot.messages import Platform, Sender
 from storage.db import Database
 from storage.models import Handoff, LearnerMessage
 from tests.engine.chat import Chat
 from tests.helpdesk import SECRET, FakeHelpdesk
+from tests.threaded_server import ThreadedServer
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFIX = "💬 Sam from support: "
@@ -41,7 +42,9 @@ SLACK_ROOM = 40_000 - units(PREFIX)
 
 @pytest.fixture
 def endpoint(database: Database) -> Iterator[str]:
-    server = ReplyServer(HandoffDesk(database, HandoffSettings(webhook_secret=SECRET)))
+    server = ThreadedServer(
+        HelpdeskReplies(HandoffDesk(database, HandoffSettings(webhook_secret=SECRET))).routes()
+    )
     yield f"http://127.0.0.1:{server.start('127.0.0.1', 0)}{REPLIES_PATH}"
     server.stop()
 

@@ -13,9 +13,8 @@ is a 400; a reply longer than one message on the learner's platform takes
 (`bot.handoff.reply_limits`) is a 413 naming how much text fits: the helpdesk does not
 retry a 4xx, and the agent can shorten it now.
 
-`lessonloop run slack|telegram --support-port N` serves it on its own small aiohttp server
-in a thread of its own: it only writes to the database, so it needs nothing of the
-adapter's event loop, and either platform's process can take it.
+`lessonloop serve` takes it on its one port, or on a port of its own with `--support-port`
+(to keep it off the public address); it only writes to the database, so any process can.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ import asyncio
 import hashlib
 import json
 import logging
-import threading
 import time
 from dataclasses import dataclass
 
@@ -82,38 +80,20 @@ def parse_reply(body: bytes) -> HelpdeskReply:
     return HelpdeskReply(handoff_id, text.strip(), agent.strip()[:100], resolved, key[:150])
 
 
-class ReplyServer:
-    """The endpoint on 127.0.0.1 or wherever `host` says, in a thread of its own."""
+class HelpdeskReplies:
+    """The endpoint's route, for the process's one HTTP application (`bot.web`)."""
 
     def __init__(self, desk: HandoffDesk) -> None:
         self._desk = desk
         self._secret = desk.settings.webhook_secret
-        self._loop = asyncio.new_event_loop()
-        self._runner: web.AppRunner | None = None
-        self._thread = threading.Thread(target=self._loop.run_forever, name="support-replies", daemon=True)
 
-    def start(self, host: str, port: int) -> int:
-        """Start serving; returns the port bound (useful with 0)."""
-        self._thread.start()
-        return asyncio.run_coroutine_threadsafe(self._start(host, port), self._loop).result(timeout=10)
-
-    def stop(self) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
-
-    async def _start(self, host: str, port: int) -> int:
-        app = web.Application(client_max_size=MAX_BODY)
-        app.router.add_post(REPLIES_PATH, self._receive)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
-        return int(self._runner.addresses[0][1])
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post(REPLIES_PATH, self._receive)]
 
     async def _receive(self, request: web.Request) -> web.Response:
-        body = await request.read()
+        body = await request.read()  # the server refuses over 1 MB; a reply takes far less
+        if len(body) > MAX_BODY:
+            return web.json_response({"ok": False, "error": f"the body is over {MAX_BODY} bytes"}, status=413)
         timestamp = request.headers.get(TIMESTAMP_HEADER, "")
         given = request.headers.get(SIGNATURE_HEADER, "")
         if not signature_is_valid(self._secret, timestamp, body, given, now=time.time()):

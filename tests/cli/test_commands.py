@@ -32,7 +32,8 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
     for line in (
         "validate  check content files and report every problem",
         "chat      talk to the bot in this terminal",
-        "run       serve learners on a chat platform",
+        "serve     serve learners on every configured platform",
+        "run       serve learners on one chat platform",
         "db        manage the database",
     ):
         assert line in result.stdout

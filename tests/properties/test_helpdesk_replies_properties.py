@@ -27,7 +27,7 @@ from bot.config import HandoffSettings
 from bot.content.model import ContentPack
 from bot.engine import Engine
 from bot.handoff.desk import HandoffDesk
-from bot.handoff.helpdesk_replies import REPLIES_PATH, ReplyServer
+from bot.handoff.helpdesk_replies import REPLIES_PATH, HelpdeskReplies
 from storage.db import Database
 from tests.engine.chat import Chat
 from tests.helpdesk import SECRET, FakeHelpdesk
@@ -48,6 +48,7 @@ from tests.properties.watch import (
     snapshot,
     watching_tracebacks,
 )
+from tests.threaded_server import ThreadedServer
 
 SEEDED_ID = 1
 LONG_TEXT = "x" * 60_000
@@ -116,7 +117,9 @@ def door(bundled_content: ContentPack, sqlite_database: Database) -> Iterator[Re
     Chat(Engine(bundled_content, sqlite_database, handoff=support)).say("is the moon made of cheese")
     with sqlite_database.transaction() as session:
         assert session.execute(OPEN_HANDOFFS).scalar_one() == SEEDED_ID
-    replies = ReplyServer(HandoffDesk(sqlite_database, HandoffSettings(webhook_secret=SECRET)))
+    replies = ThreadedServer(
+        HelpdeskReplies(HandoffDesk(sqlite_database, HandoffSettings(webhook_secret=SECRET))).routes()
+    )
     port = replies.start("127.0.0.1", 0)
     door = RepliesDoor(port, sqlite_database, Tracebacks(), FakeHelpdesk())
     try:

@@ -15,13 +15,14 @@ from bot.config import HandoffSettings
 from bot.content.model import ContentPack
 from bot.engine import Engine
 from bot.handoff.desk import HandoffDesk
-from bot.handoff.helpdesk_replies import REPLIES_PATH, ReplyServer
+from bot.handoff.helpdesk_replies import REPLIES_PATH, HelpdeskReplies
 from storage.db import Database
 from storage.models import Handoff, LearnerMessage
 from tests.helpdesk import SECRET, FakeHelpdesk
 from tests.outboxes import deliver_everything
 from tests.telegram.fake_chats import Person
 from tests.telegram.harness import Learner, telegram_world
+from tests.threaded_server import ThreadedServer
 
 ANN = Person(51001, "Ann", "Lee", language_code="en")
 
@@ -29,7 +30,9 @@ ANN = Person(51001, "Ann", "Lee", language_code="en")
 def test_a_helpdesk_reply_reaches_the_telegram_learner(
     bundled_content: ContentPack, database: Database
 ) -> None:
-    replies = ReplyServer(HandoffDesk(database, HandoffSettings(webhook_secret=SECRET)))
+    replies = ThreadedServer(
+        HelpdeskReplies(HandoffDesk(database, HandoffSettings(webhook_secret=SECRET))).routes()
+    )
     url = f"http://127.0.0.1:{replies.start('127.0.0.1', 0)}{REPLIES_PATH}"
 
     async def scenario() -> None:

@@ -20,10 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import re
-import signal
-import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -53,15 +50,13 @@ from bot.adapters.slack.install import authorize, oauth_settings
 from bot.adapters.slack.people import People
 from bot.adapters.slack.prompts import ShownChanges, find_shown, forget_old, prompts_to_find, save_shown
 from bot.adapters.slack.settings import (
-    SlackConfigError,
     SlackSettings,
-    keep_tokens_out_of_logs,
-    slack_settings,
 )
 from bot.adapters.slack.updates import Shown
 from bot.adapters.slack.web_api import FAILED, error_code
 from bot.bootstrap import Core
 from bot.messages import InboundEvent, Platform, Reply, Sender
+from bot.web.server import WebServer
 from storage.inbox import Arrival, Entry, already_handled
 
 log = logging.getLogger(__name__)
@@ -74,48 +69,6 @@ EVENTS_PATH = "/slack/events"
 Result = TypeVar("Result")
 Learner = tuple[str, str]
 """(team id, user id)"""
-
-
-def settings_or_exit(*, http: bool) -> SlackSettings:
-    """The Slack settings from the environment, or exit 2 with what is wrong: checked
-    before the content and the FAQ model are loaded, so a missing token is said at once."""
-    try:
-        return slack_settings(os.environ, http=http)
-    except SlackConfigError as error:
-        print(f"lessonloop: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
-
-
-def serve(
-    core: Core,
-    settings: SlackSettings,
-    *,
-    http: bool,
-    port: int,
-    listen: str,
-    inbox_lease_s: float = DEFAULT_LEASE_S,
-) -> int:
-    """`lessonloop run slack`: serve until SIGINT or SIGTERM, then finish the work in hand."""
-    keep_tokens_out_of_logs()
-    asyncio.run(_serve(core, settings, http=http, port=port, listen=listen, inbox_lease_s=inbox_lease_s))
-    return 0
-
-
-async def _serve(
-    core: Core, settings: SlackSettings, *, http: bool, port: int, listen: str, inbox_lease_s: float
-) -> None:
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
-    async with slack_bot(core, settings, inbox_lease_s=inbox_lease_s) as bot:
-        if http:
-            bound = await bot.listen(listen, port)
-            print(f"lessonloop: Slack requests at http://{listen}:{bound}{EVENTS_PATH}", flush=True)
-        else:
-            await bot.connect()
-            print("lessonloop: connected to Slack in Socket Mode", flush=True)
-        await stopping.wait()
 
 
 @asynccontextmanager
@@ -179,7 +132,7 @@ class SlackBot:
             lease_s=inbox_lease_s,
             tidy=forget_old,
         )
-        self._runner: web.AppRunner | None = None
+        self._server: WebServer | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self.support = support_channel.support_channel(self.client, core.desk, self.people)
         if self.support is not None:
@@ -195,14 +148,15 @@ class SlackBot:
         if settings.multi_workspace:
             self.app.enable_token_revocation_listeners()
 
+    def routes(self) -> list[web.RouteDef]:
+        """Events API, interactivity and `/learn` (and the install pages), for the process's
+        HTTP application (`bot.web`)."""
+        return endpoint.routes(self.app, EVENTS_PATH, self.settings.signing_secret)
+
     async def listen(self, host: str, port: int) -> int:
-        """Serve Events API, interactivity and `/learn` (and the install pages) over HTTP;
-        returns the port bound (useful with 0)."""
-        server = endpoint.web_app(self.app, EVENTS_PATH, self.settings.signing_secret)
-        self._runner = web.AppRunner(server, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
-        return int(self._runner.addresses[0][1])
+        """Serve `routes` alone on `host:port`; returns the port bound (useful with 0)."""
+        self._server = WebServer(self.routes())
+        return await self._server.start(host, port)
 
     async def connect(self) -> None:
         """Take requests over a Socket Mode WebSocket (no public URL needed)."""
@@ -216,8 +170,8 @@ class SlackBot:
     async def close(self) -> None:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
-        if self._runner is not None:
-            await self._runner.cleanup()
+        if self._server is not None:
+            await self._server.stop()
         await self.inbox.close()
         self._database_work.close()
 

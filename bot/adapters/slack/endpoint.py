@@ -30,7 +30,8 @@ listeners: text that is not JSON (`ValueError`), JSON that is not an object, or 
 (`team`, `event`, `actions`) of another type than Slack's (the others)."""
 
 
-def web_app(app: AsyncApp, path: str, signing_secret: str) -> web.Application:
+def routes(app: AsyncApp, path: str, signing_secret: str) -> list[web.RouteDef]:
+    """Events, interactivity and `/learn` at `path`, and the install pages with OAuth."""
     verifier = SignatureVerifier(signing_secret)
 
     async def on_request(request: web.Request) -> web.Response:
@@ -48,14 +49,12 @@ def web_app(app: AsyncApp, path: str, signing_secret: str) -> web.Application:
             return web.json_response({"error": "malformed body"}, status=400)
         return await to_aiohttp_response(answer)
 
-    routes = [web.post(path, on_request)]
+    served = [web.post(path, on_request)]
     flow = app.oauth_flow
     if flow is not None:
-        routes.append(web.get(flow.install_path, _page(flow.handle_installation)))
-        routes.append(web.get(flow.redirect_uri_path, _page(flow.handle_callback)))
-    server = web.Application()
-    server.add_routes(routes)
-    return server
+        served.append(web.get(flow.install_path, _page(flow.handle_installation)))
+        served.append(web.get(flow.redirect_uri_path, _page(flow.handle_callback)))
+    return served
 
 
 def _page(handle: Callable[[AsyncBoltRequest], Awaitable[BoltResponse]]) -> _Handler:

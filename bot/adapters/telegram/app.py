@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import signal
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
+from aiohttp import web
 from telegram import Message, Update
-from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -44,13 +41,12 @@ from bot.adapters.telegram.polling import LONG_POLL_S, Poller, PollingBot
 from bot.adapters.telegram.settings import (
     TelegramConfigError,
     TelegramSettings,
-    keep_token_out_of_logs,
-    telegram_settings,
 )
 from bot.adapters.telegram.transport import AiohttpRequest
-from bot.adapters.telegram.webhook import WebhookServer
+from bot.adapters.telegram.webhook import Webhook
 from bot.bootstrap import Core
 from bot.messages import InboundEvent
+from bot.web.server import WebServer
 from storage.platform_state import RememberedMessage, find_message, forget_messages_before
 
 log = logging.getLogger(__name__)
@@ -63,58 +59,6 @@ Context = ContextTypes.DEFAULT_TYPE
 TelegramApplication = Application[
     PollingBot, Context, dict[object, object], dict[object, object], dict[object, object], None
 ]
-
-
-def settings_or_exit(*, webhook: bool, url: str | None) -> TelegramSettings:
-    """The Telegram settings from the environment, or exit 2 with what is wrong: checked
-    before the content and the FAQ model are loaded, so a missing token is said at once."""
-    try:
-        return telegram_settings(os.environ, webhook=webhook, url=url)
-    except TelegramConfigError as error:
-        print(f"lessonloop: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
-
-
-def serve(core: Core, settings: TelegramSettings, *, webhook: bool, port: int, listen: str) -> int:
-    """`lessonloop run telegram`: serve until SIGINT or SIGTERM; the exit code."""
-    keep_token_out_of_logs(settings.token)
-    os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta
-    try:
-        asyncio.run(_serve(core, settings, webhook=webhook, port=port, listen=listen))
-    except InvalidToken:
-        print(
-            "lessonloop: Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized): check it with @BotFather "
-            "(/mybots → API Token), or /revoke and set the new one",
-            file=sys.stderr,
-        )
-        return 2
-    except NetworkError as error:
-        print(
-            f"lessonloop: cannot reach the Telegram Bot API at {settings.base_url}...: {error}",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
-
-
-async def _serve(core: Core, settings: TelegramSettings, *, webhook: bool, port: int, listen: str) -> None:
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
-    async with telegram_bot(core, settings) as bot:
-        name = f"@{bot.application.bot.username}"
-        if webhook:
-            bound = await bot.listen(listen, port)
-            await bot.register_webhook(str(settings.webhook_url))
-            print(
-                f"lessonloop: {name} takes updates at http://{listen}:{bound}{settings.webhook_path}",
-                flush=True,
-            )
-            await stopping.wait()
-        else:
-            print(f"lessonloop: {name} is polling for updates", flush=True)
-            await bot.poll(stopping)
 
 
 @asynccontextmanager
@@ -166,7 +110,8 @@ class TelegramBot:
         self.delivery = Delivery(self.application.bot, self.threads)
         self.long_poll_s = long_poll_s
         self.lanes = Lanes(self._on_lane_error)
-        self._webhook: WebhookServer | None = None
+        self._webhook: Webhook | None = None
+        self._server: WebServer | None = None
         private = filters.ChatType.PRIVATE
         self.application.add_handler(MessageHandler(private & ~filters.UpdateType.EDITED, self._on_message))
         self.application.add_handler(CallbackQueryHandler(self._on_press))
@@ -179,25 +124,32 @@ class TelegramBot:
         poller = Poller(self.application.bot, self.threads, self.handle, timeout=self.long_poll_s)
         await poller.run(stopping)
 
-    async def listen(self, host: str, port: int) -> int:
-        """Take webhook requests on `host:port`; returns the port bound (useful with 0)."""
+    def webhook_routes(self) -> list[web.RouteDef]:
+        """The webhook's route, for the process's HTTP application (`bot.web`)."""
         secret = self.settings.webhook_secret
         if secret is None:
             raise TelegramConfigError("a webhook needs TELEGRAM_WEBHOOK_SECRET")
         path = self.settings.webhook_path
-        self._webhook = WebhookServer(self.application.bot, self.handle, secret=secret, path=path)
-        return await self._webhook.start(host, port)
+        self._webhook = Webhook(self.application.bot, self.handle, secret=secret, path=path)
+        return self._webhook.routes()
+
+    async def listen(self, host: str, port: int) -> int:
+        """Serve the webhook alone on `host:port`; returns the port bound (useful with 0)."""
+        self._server = WebServer(self.webhook_routes())
+        return await self._server.start(host, port)
 
     async def register_webhook(self, url: str) -> None:
-        """Ask Telegram to send updates to `url` (after `listen`, so none arrive unheard)."""
+        """Ask Telegram to send updates to `url` (once its route is served, so none arrive
+        unheard)."""
         if self._webhook is None:
-            raise RuntimeError("listen before registering the webhook")
+            raise RuntimeError("serve the webhook's routes before registering it")
         await self._webhook.register(url)
 
     async def close(self) -> None:
-        """Stop taking updates, then send what is still queued."""
-        if self._webhook is not None:
-            await self._webhook.stop()
+        """Stop taking updates, then send what is still queued. The webhook stays
+        registered, so Telegram keeps what arrives meanwhile for the next start."""
+        if self._server is not None:
+            await self._server.stop()
         await self.lanes.drained()
         self.threads.close()
 

@@ -7,7 +7,8 @@ did. Every request must carry the secret given to `setWebhook` in
 `X-Telegram-Bot-Api-Secret-Token`; anything else gets 403 before its body is read. An
 update that cannot be parsed is logged and acknowledged, or Telegram would retry it forever.
 
-PTB's own webhook server answers before its handlers run, hence this small aiohttp one.
+PTB's own webhook server answers before its handlers run, hence this route, served by the
+process's one HTTP application (`bot.web`).
 """
 
 from __future__ import annotations
@@ -25,28 +26,20 @@ from bot.adapters.telegram.events import ALLOWED_UPDATES, well_formed
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name, not a secret)
-MAX_BODY = 1 << 20
 MAX_CONNECTIONS = 40
 
 Handle = Callable[[Update], Awaitable[None]]
 
 
-class WebhookServer:
+class Webhook:
     def __init__(self, bot: Bot, handle: Handle, *, secret: str, path: str) -> None:
         self.bot = bot
         self.handle = handle
         self.secret = secret
         self.path = path
-        self._runner: web.AppRunner | None = None
 
-    async def start(self, listen: str, port: int) -> int:
-        """Listen on `listen:port`; returns the port bound (useful with 0)."""
-        app = web.Application(client_max_size=MAX_BODY)
-        app.router.add_post(self.path, self._receive)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, listen, port).start()
-        return int(self._runner.addresses[0][1])
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post(self.path, self._receive)]
 
     async def register(self, url: str) -> None:
         """Tell Telegram where to send updates, with the secret and the update types we use."""
@@ -57,12 +50,6 @@ class WebhookServer:
             max_connections=MAX_CONNECTIONS,
             drop_pending_updates=False,
         )
-
-    async def stop(self) -> None:
-        """Stop taking requests; the ones in progress are finished first. The webhook stays
-        registered, so Telegram keeps what arrives meanwhile for the next start."""
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     async def _receive(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")

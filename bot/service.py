@@ -1,0 +1,218 @@
+"""`lessonloop serve`: every platform whose settings are present, their dispatchers, and one
+HTTP application with every route, in one process.
+
+`lessonloop run slack|telegram` is the same process with one platform. How a platform
+connects follows from its settings: Slack over Socket Mode when `SLACK_APP_TOKEN` is set,
+else over HTTP; Telegram by webhook when a webhook URL is set, else by long polling. On
+SIGTERM (or SIGINT) the process stops taking requests and updates, finishes the work in
+hand and exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Mapping
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+
+from aiohttp import web
+from telegram.error import InvalidToken, NetworkError
+
+from bot.adapters.inbox_worker import DEFAULT_LEASE_S
+from bot.adapters.slack.app import EVENTS_PATH, SlackBot, slack_bot
+from bot.adapters.slack.settings import (
+    SlackConfigError,
+    SlackSettings,
+    keep_tokens_out_of_logs,
+    slack_settings,
+)
+from bot.adapters.telegram.app import telegram_bot
+from bot.adapters.telegram.settings import (
+    TelegramConfigError,
+    TelegramSettings,
+    keep_token_out_of_logs,
+    telegram_settings,
+)
+from bot.bootstrap import Core
+from bot.handoff.helpdesk_replies import REPLIES_PATH, HelpdeskReplies
+from bot.web.health import HEALTH_PATH, READY_PATH, health_routes
+from bot.web.server import WebServer
+
+SLACK_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_SIGNING_SECRET")
+
+
+class NothingToServeError(Exception):
+    """No platform is configured, or one is configured wrongly; the message says what to set."""
+
+
+@dataclass(frozen=True)
+class Platforms:
+    """Which platforms this process serves, and how each connects."""
+
+    slack: SlackSettings | None = None
+    slack_over_http: bool = False
+    telegram: TelegramSettings | None = None
+
+    @property
+    def telegram_by_webhook(self) -> bool:
+        return self.telegram is not None and self.telegram.webhook_url is not None
+
+    @property
+    def takes_http(self) -> bool:
+        """Whether a platform needs the HTTP application (Slack's events, Telegram's webhook)."""
+        return self.slack_over_http or self.telegram_by_webhook
+
+
+def configured_platforms(environ: Mapping[str, str]) -> Platforms:
+    """Every platform whose settings are present, each connecting as its settings say."""
+    present_slack = any((environ.get(name) or "").strip() for name in SLACK_VARIABLES)
+    present_telegram = bool((environ.get("TELEGRAM_BOT_TOKEN") or "").strip())
+    if not (present_slack or present_telegram):
+        raise NothingToServeError(
+            "nothing to serve: set TELEGRAM_BOT_TOKEN for Telegram, and SLACK_BOT_TOKEN with "
+            "SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP) for Slack; README's "
+            "Telegram and Slack sections say where to find each"
+        )
+    problems: list[str] = []
+    slack: SlackSettings | None = None
+    over_http = not (environ.get("SLACK_APP_TOKEN") or "").strip()
+    if present_slack:
+        try:
+            slack = slack_settings(environ, http=over_http)
+        except SlackConfigError as error:
+            problems.append(f"Slack: {error}")
+    telegram: TelegramSettings | None = None
+    if present_telegram:
+        url = (environ.get("TELEGRAM_WEBHOOK_URL") or "").strip() or None
+        try:
+            telegram = telegram_settings(environ, webhook=url is not None, url=url)
+        except TelegramConfigError as error:
+            problems.append(f"Telegram: {error}")
+    if problems:
+        raise NothingToServeError("; ".join(problems))
+    return Platforms(slack=slack, slack_over_http=over_http and slack is not None, telegram=telegram)
+
+
+def one_platform(platform: str, environ: Mapping[str, str], *, http: bool, url: str | None) -> Platforms:
+    """`run slack [--http]` or `run telegram [--webhook --url URL]`."""
+    try:
+        if platform == "slack":
+            return Platforms(slack=slack_settings(environ, http=http), slack_over_http=http)
+        return Platforms(telegram=telegram_settings(environ, webhook=http, url=url))
+    except (SlackConfigError, TelegramConfigError) as error:
+        raise NothingToServeError(str(error)) from None
+
+
+@dataclass(frozen=True)
+class Listening:
+    """Where the process takes HTTP requests."""
+
+    host: str
+    port: int | None
+    """None: only if a platform needs it, on `platform_port`."""
+    platform_port: int = 0
+    support_port: int | None = None
+    """Helpdesk replies on a port of their own (off the public address); None: on `port`."""
+
+
+def serve(
+    core: Core, platforms: Platforms, listening: Listening, *, inbox_lease_s: float = DEFAULT_LEASE_S
+) -> int:
+    """Serve until SIGTERM or SIGINT; the exit code."""
+    keep_tokens_out_of_logs()
+    if platforms.telegram is not None:
+        keep_token_out_of_logs(platforms.telegram.token)
+        os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta
+    try:
+        asyncio.run(_serve(core, platforms, listening, inbox_lease_s))
+    except InvalidToken:
+        print(
+            "lessonloop: Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized): check it with @BotFather "
+            "(/mybots → API Token), or /revoke and set the new one",
+            file=sys.stderr,
+        )
+        return 2
+    except NetworkError as error:
+        where = platforms.telegram.base_url if platforms.telegram is not None else "Telegram"
+        print(f"lessonloop: cannot reach the Telegram Bot API at {where}...: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _serve(core: Core, platforms: Platforms, listening: Listening, inbox_lease_s: float) -> None:
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    async with AsyncExitStack() as stack:
+        slack = telegram = None
+        if platforms.slack is not None:
+            slack = await stack.enter_async_context(
+                slack_bot(core, platforms.slack, inbox_lease_s=inbox_lease_s)
+            )
+        if platforms.telegram is not None:
+            telegram = await stack.enter_async_context(telegram_bot(core, platforms.telegram))
+        routes = health_routes(core.database)
+        if slack is not None and platforms.slack_over_http:
+            routes += slack.routes()
+        if telegram is not None and platforms.telegram_by_webhook:
+            routes += telegram.webhook_routes()
+        base = await _serve_http(stack, core, routes, listening, needed=platforms.takes_http)
+        if slack is not None:
+            await _connect_slack(slack, platforms.slack_over_http, base)
+        polling = telegram is not None and not platforms.telegram_by_webhook
+        if telegram is not None and platforms.telegram is not None:
+            name = f"@{telegram.application.bot.username}"
+            if platforms.telegram.webhook_url is not None:
+                await telegram.register_webhook(platforms.telegram.webhook_url)
+                _say(f"{name} takes updates at {base}{platforms.telegram.webhook_path}")
+            else:
+                _say(f"{name} is polling for updates")
+        if listening.port is not None:
+            _say(f"serving at {base} (health: {HEALTH_PATH}, {READY_PATH})")
+        if telegram is not None and polling:
+            await telegram.poll(stopping)  # until `stopping` is set, or with its error
+        else:
+            await stopping.wait()
+
+
+async def _serve_http(
+    stack: AsyncExitStack, core: Core, routes: list[web.RouteDef], listening: Listening, *, needed: bool
+) -> str:
+    """Start the HTTP application (and the helpdesk's own port); its base URL, "" if none."""
+    helpdesk = HelpdeskReplies(core.desk).routes() if core.desk.settings.webhook_secret else []
+    if listening.support_port is None:
+        routes = routes + helpdesk
+    base = ""
+    if listening.port is not None or needed:
+        port = listening.port if listening.port is not None else listening.platform_port
+        base = f"http://{listening.host}:{await _started(stack, routes, listening.host, port)}"
+    if helpdesk and listening.support_port is not None:
+        bound = await _started(stack, helpdesk, listening.host, listening.support_port)
+        _say(f"helpdesk replies at http://{listening.host}:{bound}{REPLIES_PATH}")
+    elif helpdesk and base:
+        _say(f"helpdesk replies at {base}{REPLIES_PATH}")
+    return base
+
+
+async def _connect_slack(slack: SlackBot, over_http: bool, base: str) -> None:
+    if over_http:
+        _say(f"Slack requests at {base}{EVENTS_PATH}")
+    else:
+        await slack.connect()
+        _say("connected to Slack in Socket Mode")
+
+
+async def _started(stack: AsyncExitStack, routes: list[web.RouteDef], host: str, port: int) -> int:
+    """A server for `routes`, stopped first when the process stops (before the platforms)."""
+    server = WebServer(routes)
+    bound = await server.start(host, port)
+    stack.push_async_callback(server.stop)
+    return bound
+
+
+def _say(line: str) -> None:
+    print(f"lessonloop: {line}", flush=True)
