@@ -1,6 +1,10 @@
 """Lessonloop in Telegram: a python-telegram-bot `Application` fed by long polling or a webhook.
 
-Both ways in end in `TelegramBot.handle`: one learner's updates run one at a time in the
+Both ways in store each update in the inbox first (`TelegramBot.store`); only then is it
+confirmed to Telegram (the webhook's 200, the next polling offset), so a crash after that
+loses nothing: the stored update is finished by a restart or by another process, and one
+taken over after its engine turn had committed shows the learner where they are instead.
+The work then ends in `TelegramBot.handle`: one learner's updates run one at a time in the
 order they came (a poll answer, which names no chat, queues behind the messages of the
 learner's private chat), different learners side by side. PTB routes each update to a
 handler here that turns it into an `InboundEvent` (`events`), runs the engine in
@@ -12,9 +16,12 @@ a database thread (`database_work`), and sends the replies (`delivery`) through
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -32,6 +39,7 @@ from telegram.ext import (
 )
 
 from bot.adapters.database_work import DatabaseWork
+from bot.adapters.inbox_worker import DEFAULT_LEASE_S, InboxWorker
 from bot.adapters.telegram import events, render, support_group
 from bot.adapters.telegram.command_menu import register_commands
 from bot.adapters.telegram.delivery import LONG_CALLBACK, PLATFORM, QUIZ_POLL, Delivery, Press, Target
@@ -47,9 +55,14 @@ from bot.adapters.telegram.webhook import Webhook
 from bot.bootstrap import Core
 from bot.messages import InboundEvent
 from bot.web.server import WebServer
+from storage.inbox import Arrival, Entry, already_handled
 from storage.platform_state import RememberedMessage, find_message, forget_messages_before
 
 log = logging.getLogger(__name__)
+
+_TAKEN_OVER: ContextVar[bool] = ContextVar("taken_over", default=False)
+"""Whether the update being worked on was stored by a process that died (or by this one
+before a restart): its turn may have committed already."""
 
 KEEP_SENT = timedelta(days=30)
 """Sent prompts and polls are remembered this long; older ones can no longer be edited."""
@@ -68,12 +81,15 @@ async def telegram_bot(
     *,
     pacing: Pacing | None = None,
     long_poll_s: int = LONG_POLL_S,
+    inbox_lease_s: float = DEFAULT_LEASE_S,
 ) -> AsyncIterator[TelegramBot]:
     """A bot that has checked its token (`getMe`) and set its command menu, ready to
-    `poll` or `listen`; on exit it finishes the updates in hand."""
-    bot = TelegramBot(core, settings, pacing or Pacing(), long_poll_s)
+    `poll` or `listen`, working off what the inbox holds for it; on exit it finishes the
+    updates in hand."""
+    bot = TelegramBot(core, settings, pacing or Pacing(), long_poll_s, inbox_lease_s)
     async with bot.application:
         await register_commands(bot.application.bot, core.content.locales, core.content.default_locale)
+        bot.inbox.start()
         cleanup = asyncio.create_task(bot.forget_old_messages())
         dispatching = asyncio.create_task(bot.dispatcher.run())
         try:
@@ -101,7 +117,14 @@ def build_application(settings: TelegramSettings, pacing: Pacing) -> TelegramApp
 
 
 class TelegramBot:
-    def __init__(self, core: Core, settings: TelegramSettings, pacing: Pacing, long_poll_s: int) -> None:
+    def __init__(
+        self,
+        core: Core,
+        settings: TelegramSettings,
+        pacing: Pacing,
+        long_poll_s: int,
+        inbox_lease_s: float = DEFAULT_LEASE_S,
+    ) -> None:
         self.engine = core.engine
         self._database = core.database
         self.settings = settings
@@ -110,6 +133,9 @@ class TelegramBot:
         self.delivery = Delivery(self.application.bot, self.threads)
         self.long_poll_s = long_poll_s
         self.lanes = Lanes(self._on_lane_error)
+        self.inbox: InboxWorker[None] = InboxWorker(
+            self.threads, PLATFORM, self._work, _nothing_to_save, lease_s=inbox_lease_s
+        )
         self._webhook: Webhook | None = None
         self._server: WebServer | None = None
         private = filters.ChatType.PRIVATE
@@ -121,7 +147,7 @@ class TelegramBot:
         self.dispatcher = support_group.dispatcher(self.application, core.desk)
 
     async def poll(self, stopping: asyncio.Event) -> None:
-        poller = Poller(self.application.bot, self.threads, self.handle, timeout=self.long_poll_s)
+        poller = Poller(self.application.bot, self.threads, self.store, timeout=self.long_poll_s)
         await poller.run(stopping)
 
     def webhook_routes(self) -> list[web.RouteDef]:
@@ -130,7 +156,7 @@ class TelegramBot:
         if secret is None:
             raise TelegramConfigError("a webhook needs TELEGRAM_WEBHOOK_SECRET")
         path = self.settings.webhook_path
-        self._webhook = Webhook(self.application.bot, self.handle, secret=secret, path=path)
+        self._webhook = Webhook(self.application.bot, self.store, secret=secret, path=path)
         return self._webhook.routes()
 
     async def listen(self, host: str, port: int) -> int:
@@ -150,12 +176,41 @@ class TelegramBot:
         registered, so Telegram keeps what arrives meanwhile for the next start."""
         if self._server is not None:
             await self._server.stop()
+        await self.inbox.close()
         await self.lanes.drained()
         self.threads.close()
 
     async def drained(self) -> None:
-        """Return once every reply queued so far has been sent."""
+        """Return once every update stored so far is handled and its replies are sent."""
+        await self.inbox.drained()
         await self.lanes.drained()
+
+    async def store(self, update: Update) -> None:
+        """Commit an update to the inbox (a redelivered one is dropped there); the work
+        follows, in `_work`."""
+        learner = events.learner_of(update)
+        arrival = Arrival(
+            platform=PLATFORM,
+            event_id=str(update.update_id),
+            learner_key="" if learner is None else str(learner),
+            kind="update",
+            payload=json.dumps(update.to_dict()),
+            received_at=datetime.now(UTC),
+        )
+        await self.inbox.receive(arrival)
+
+    async def _work(self, entry: Entry) -> None:
+        """One stored update, done when its replies are sent: a crash before that leaves
+        it to be taken over."""
+        update = Update.de_json(json.loads(entry.payload), self.application.bot)
+        taken_over = _TAKEN_OVER.set(entry.attempts > 1)
+        try:
+            await self.handle(update)
+        finally:
+            _TAKEN_OVER.reset(taken_over)
+        learner = events.learner_of(update)
+        if learner is not None:
+            await self.lanes.drained(learner)
 
     async def handle(self, update: Update) -> None:
         """Store one update (after the learner's earlier ones) and queue its replies;
@@ -217,9 +272,21 @@ class TelegramBot:
         await self.application.process_error(update=None, error=error)
 
     async def _turn(self, event: InboundEvent, target: Target) -> None:
+        if _TAKEN_OVER.get() and await self.threads.run(self._handled, event.event_id):
+            log.info(
+                "update %s was handled before its process died: showing where the learner is", event.event_id
+            )
+            event = replace(
+                event, event_id=f"{event.event_id}:resume", text="resume", choices=(), start_payload=None
+            )
+            target = replace(target, press=None, poll_prompt=None)
         replies = await self.threads.run(self.engine.handle, event)
         if replies:  # nothing for a redelivery: it was answered the first time
             self.lanes.submit(target.user_id, partial(self.delivery.deliver, target, replies))
+
+    def _handled(self, event_id: str) -> bool:
+        with self._database.transaction() as session:
+            return already_handled(session, PLATFORM, event_id)
 
     def _remembered(self, kind: str, external_id: str) -> RememberedMessage | None:
         with self._database.transaction() as session:
@@ -238,3 +305,7 @@ class TelegramBot:
     def _forget_before(self, cutoff: datetime) -> None:
         with self._database.transaction() as session:
             forget_messages_before(session, PLATFORM, cutoff)
+
+
+def _nothing_to_save(_session: object, _saved: object) -> None:
+    """What a Telegram update's work leaves to save: nothing (sent messages are saved as sent)."""

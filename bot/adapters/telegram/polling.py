@@ -2,11 +2,10 @@
 
 Telegram forgets an update as soon as `getUpdates` is called with an offset past it, and
 PTB's own `Updater` makes that call right after fetching a batch, before its handlers
-have run: a crash then loses the batch. Here a batch is handled first (each learner's
-updates in order, different learners side by side), the next offset is stored in the
-database, and only then does the next `getUpdates` confirm the batch to Telegram. After
-a crash the stored offset fetches the unconfirmed batch again; updates already handled
-carry event ids the engine has seen, so nothing is done twice.
+have run: a crash then loses the batch. Here a batch is stored in the inbox first
+(`TelegramBot.store`), the next offset is stored in the database, and only then does the
+next `getUpdates` confirm the batch to Telegram. After a crash the stored offset fetches
+the unconfirmed batch again; the inbox drops the updates it already has.
 
 Updates are parsed one by one from the raw JSON: PTB parses a whole batch at once, and
 one update it cannot read (a field a newer Bot API dropped) would otherwise stop the bot

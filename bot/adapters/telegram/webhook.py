@@ -1,9 +1,9 @@
 """Receiving updates by webhook: store first, answer second.
 
 Telegram does not resend an update it got a 200 for, so the 200 goes out only after the
-update has been handled (the engine's transaction committed, the replies sent). A crash
-before that makes Telegram deliver it again, and the engine recognises what it already
-did. Every request must carry the secret given to `setWebhook` in
+update is committed to the inbox (`TelegramBot.store`); the work follows, and a crash
+before the 200 makes Telegram deliver it again (the inbox drops the copy it already has).
+Every request must carry the secret given to `setWebhook` in
 `X-Telegram-Bot-Api-Secret-Token`; anything else gets 403 before its body is read. An
 update that cannot be parsed is logged and acknowledged, or Telegram would retry it forever.
 
