@@ -27,6 +27,7 @@ from bot.messages import (
     ImageReply,
     InboundEvent,
     LinkReply,
+    Outreach,
     Platform,
     QuizQuestionReply,
     RatingScale,
@@ -45,6 +46,7 @@ from storage.learners import (
     LearnerRecord,
     create_learner,
     find_learner,
+    load_learner,
     move_conversation,
     save_learner,
     snapshot,
@@ -147,6 +149,40 @@ class Engine:
             save_learner(session, loaded, learner)
             record_interactions(session, learner.id, turn.platform, now, _log_rows(event, turn))
             return tuple(turn.replies)
+
+    def reach_out(self, outreach: Outreach) -> tuple[Reply, ...]:
+        """What the bot says first (a scheduled lesson), in one transaction like an event:
+        empty if it was done already, if the learner said `stop` or is gone, or if it no
+        longer fits where they are (`lessons.deliver_due_lesson`)."""
+        now = self.clock()
+        with self.database.transaction() as session:
+            if not claim_event(session, OUTREACH, outreach.id, now):
+                log.info("outreach %s was done already", outreach.id)
+                return ()
+            learner = load_learner(session, outreach.learner_id, lock=not self.database.is_sqlite)
+            if learner is None or not learner.subscribed:
+                return ()
+            loaded = snapshot(learner)
+            turn = Turn(
+                session=session,
+                learner=learner,
+                conversation=load_conversation(learner.conversation),
+                content=self.content,
+                faq=self.faq,
+                platform=outreach.platform.value,
+                now=now,
+                first_contact=False,
+                handoff=self.handoff,
+            )
+            lessons.deliver_due_lesson(turn, outreach.course_id, outreach.lesson_id)
+            learner.conversation = dump_conversation(turn.conversation)
+            save_learner(session, loaded, learner)  # not `last_seen_at`: the learner did nothing
+            record_interactions(session, learner.id, turn.platform, now, _turn_rows(turn))
+            return tuple(turn.replies)
+
+
+OUTREACH = "outreach"
+"""The event namespace that claims outreaches, so a redelivered one is done once."""
 
 
 def _refresh_profile(learner: LearnerRecord, event: InboundEvent) -> None:
@@ -324,8 +360,12 @@ def _log_rows(event: InboundEvent, turn: Turn) -> list[LoggedInteraction]:
         inbound = LoggedInteraction("in", "choice", None, ",".join(event.choices))
     else:
         inbound = LoggedInteraction("in", "text", None, event.text)
-    rows = [inbound]
-    rows.extend(LoggedInteraction("mark", mark.kind, mark.content_id, mark.detail) for mark in turn.marks)
+    return [inbound, *_turn_rows(turn)]
+
+
+def _turn_rows(turn: Turn) -> list[LoggedInteraction]:
+    """What a turn marked and sent, for the interaction log."""
+    rows = [LoggedInteraction("mark", mark.kind, mark.content_id, mark.detail) for mark in turn.marks]
     rows.extend(
         _reply_row(reply, about) for reply, about in zip(turn.replies, turn.reply_content, strict=True)
     )

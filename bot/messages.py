@@ -50,6 +50,18 @@ class InboundEvent:
     """A deep-link payload (`t.me/bot?start=...`): the course to enrol in and the source."""
 
 
+@dataclass(frozen=True)
+class Outreach:
+    """Something the bot says first, without an event of the learner's: a scheduled lesson."""
+
+    id: str
+    """Unique per outreach: one delivered twice (a retry after a crash) is done once."""
+    learner_id: int
+    platform: Platform
+    course_id: str
+    lesson_id: str
+
+
 # --- replies --------------------------------------------------------------------------
 
 

@@ -83,6 +83,17 @@ def find_learner(
     return learner, IdentityRecord(values[-2], values[-1])
 
 
+_BY_ID = select(*(_LEARNERS.c[name] for name in _COLUMNS)).where(_LEARNERS.c.id == bindparam("learner_id"))
+_BY_ID_LOCKED = _BY_ID.with_for_update()
+
+
+def load_learner(session: Session, learner_id: int, *, lock: bool) -> LearnerRecord | None:
+    """The learner with this id (when the bot speaks first, there is no platform event to
+    find them by); `lock` as in `find_learner`."""
+    row = session.connection().execute(_BY_ID_LOCKED if lock else _BY_ID, {"learner_id": learner_id}).first()
+    return None if row is None else LearnerRecord(*tuple(row))
+
+
 def create_learner(
     session: Session,
     *,

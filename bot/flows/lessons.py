@@ -9,6 +9,7 @@ restarted bot continues at the same step.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy import bindparam, select
 
@@ -70,6 +71,28 @@ def start_course(turn: Turn, course: Course, source: str | None = None) -> None:
         enrolment.lesson_id = course.lessons[0].id
         turn.mark("re_enrolled", course.id)
     lesson = course.lesson(enrolment.lesson_id or "") or course.lessons[0]
+    start_lesson(turn, course, lesson)
+
+
+BUSY_RETRY = timedelta(hours=1)
+"""A scheduled lesson that finds the learner in the middle of something waits this long."""
+
+
+def deliver_due_lesson(turn: Turn, course_id: str, lesson_id: str) -> None:
+    """A scheduled lesson, if the learner is still due it: nothing if they moved on (took it
+    themselves, finished the course, the content dropped it); later if they are in the
+    middle of a lesson, quiz or survey, which it must not interrupt."""
+    course = turn.content.courses.get(course_id)
+    lesson = course.lesson(lesson_id) if course is not None else None
+    enrolment = enrolment_in(turn, course_id)
+    if course is None or lesson is None or enrolment is None:
+        return
+    if enrolment.status != "active" or enrolment.lesson_id != lesson_id:
+        return
+    if turn.conversation.active is not None:
+        enrolment.next_due_at = turn.now + BUSY_RETRY
+        return
+    enrolment.last_activity_at = turn.now
     start_lesson(turn, course, lesson)
 
 
