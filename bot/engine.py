@@ -146,6 +146,7 @@ class Engine:
             route(turn, event)
             learner.conversation = dump_conversation(turn.conversation)
             learner.last_seen_at = now
+            learner.unreachable_at = None  # they wrote: they can be written to again
             save_learner(session, loaded, learner)
             record_interactions(session, learner.id, turn.platform, now, _log_rows(event, turn))
             return tuple(turn.replies)
@@ -160,7 +161,7 @@ class Engine:
                 log.info("outreach %s was done already", outreach.id)
                 return ()
             learner = load_learner(session, outreach.learner_id, lock=not self.database.is_sqlite)
-            if learner is None or not learner.subscribed:
+            if learner is None or not learner.subscribed or learner.unreachable_at is not None:
                 return ()
             loaded = snapshot(learner)
             turn = Turn(

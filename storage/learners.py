@@ -44,6 +44,8 @@ class LearnerRecord:
     conversation: str
     created_at: datetime
     last_seen_at: datetime
+    unreachable_at: datetime | None = None
+    """Set when a platform said the learner blocked the bot; cleared when they write again."""
 
 
 @dataclass(frozen=True)

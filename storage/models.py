@@ -83,6 +83,9 @@ class Learner(Base):
     """Where the learner is in the conversation (`bot.state.Conversation`, as JSON)."""
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+    unreachable_at: Mapped[datetime | None]
+    """When a platform said the learner cannot be written to (they blocked the bot): nothing
+    is sent to them first until they write again."""
 
     identities: Mapped[list[LearnerIdentity]] = relationship(back_populates="learner")
 
@@ -133,8 +136,8 @@ class Enrolment(Base):
     started_at: Mapped[datetime]
     last_activity_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
-    next_due_at: Mapped[datetime | None]
-    """When the next lesson is due to be pushed (used by the scheduler)."""
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    """When the next lesson is due to be sent to the learner (`storage.due_lessons`)."""
 
 
 class QuizAttempt(Base):
@@ -345,8 +348,11 @@ class LearnerMessage(Base):
     workspace: Mapped[str] = mapped_column(String(64), default="")
     conversation_id: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(32))
-    """support_reply, handoff_resolved"""
+    """support_reply, handoff_resolved (their `text` is sent); lesson (the engine words it
+    when it is sent: `Engine.reach_out` on `course_id` and `lesson_id`)"""
     text: Mapped[str] = mapped_column(Text)
+    course_id: Mapped[str | None] = mapped_column(String(64))
+    lesson_id: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     """pending, sent, failed (given up after `bot.handoff.dispatch.MAX_ATTEMPTS`)"""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
