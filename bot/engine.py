@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
@@ -68,12 +69,14 @@ class Engine:
         faq: FaqMatcher | None = None,
         clock: Clock = utc_now,
         handoff: HandoffSettings | None = None,
+        default_zone: ZoneInfo | None = None,
     ) -> None:
         self.content = content
         self.database = database
         self.faq = faq or FaqMatcher(content)
         self.clock = clock
         self.handoff = handoff or HandoffSettings()
+        self.default_zone = default_zone or ZoneInfo("UTC")
 
     def overview(self, sender: Sender) -> Overview:
         """A learner's courses and results, read without changing anything: the door for
@@ -140,6 +143,7 @@ class Engine:
                 now=now,
                 first_contact=first_contact,
                 handoff=self.handoff,
+                default_zone=self.default_zone,
             )
             route(turn, event)
             learner.conversation = dump_conversation(turn.conversation)

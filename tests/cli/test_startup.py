@@ -75,7 +75,7 @@ def test_an_old_database_is_upgraded_at_start_on_sqlite_and_refused_on_postgresq
     if shown.is_sqlite:
         assert (result.returncode, result.stderr) == (
             0,
-            f"lessonloop: database upgraded from 0004 to 0005: {url}\n",
+            f"lessonloop: database upgraded from 0004 to 0006: {url}\n",
         )
         assert phrase("help", "en") in result.stdout
         assert current_revision(shown) == head_revision()
@@ -83,7 +83,7 @@ def test_an_old_database_is_upgraded_at_start_on_sqlite_and_refused_on_postgresq
         assert (result.returncode, result.stdout, result.stderr) == (
             1,
             "",
-            "lessonloop: the database is at revision 0004 and this lessonloop needs 0005: "
+            "lessonloop: the database is at revision 0004 and this lessonloop needs 0006: "
             "run `lessonloop db upgrade`\n",
         )
 
