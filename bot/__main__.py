@@ -150,7 +150,7 @@ def _core(settings: Settings) -> Iterator[Core]:
     database = Database(settings.database_url)
     try:
         _database_ready(database)
-        yield assemble(content, database, settings.handoff)
+        yield assemble(content, database, settings.handoff, settings.default_timezone)
     finally:
         database.dispose()
 

@@ -8,6 +8,7 @@ platform state, passed in rather than reached for through another object.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from bot.config import HandoffSettings
 from bot.content.model import ContentPack
@@ -30,10 +31,13 @@ class Core:
     """The pack the process started with: for what a platform sets once (a command menu)."""
 
 
-def assemble(content: ContentPack, database: Database, handoff: HandoffSettings) -> Core:
-    """The core on `content` and `database`, handing off as `handoff` says."""
+def assemble(
+    content: ContentPack, database: Database, handoff: HandoffSettings, default_timezone: str = "UTC"
+) -> Core:
+    """The core on `content` and `database`, handing off as `handoff` says; learners whose
+    zone nobody told us are in `default_timezone` (the setting, already checked)."""
     return Core(
-        engine=Engine(content, database, handoff=handoff),
+        engine=Engine(content, database, handoff=handoff, default_zone=ZoneInfo(default_timezone)),
         desk=HandoffDesk(database, handoff),
         database=database,
         content=content,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
+from bot.schedule.zones import find_zone, zone_named
 from storage.db import DEFAULT_URL
 
 
@@ -53,6 +55,8 @@ class Settings:
     database_url: str = DEFAULT_URL
     content_dir: Path = Path("content")
     default_locale: str = "en"
+    default_timezone: str = "UTC"
+    """The IANA zone of learners who neither set one nor have a platform that reports one."""
     log_level: str = "WARNING"
     handoff: HandoffSettings = HandoffSettings()
     inbox_lease_seconds: float = 30.0
@@ -64,7 +68,8 @@ class Settings:
         url = make_url(self.database_url).render_as_string(hide_password=True)
         return (
             f"Settings(database_url={url!r}, content_dir={str(self.content_dir)!r}, "
-            f"default_locale={self.default_locale!r}, log_level={self.log_level!r}, "
+            f"default_locale={self.default_locale!r}, default_timezone={self.default_timezone!r}, "
+            f"log_level={self.log_level!r}, "
             f"handoff={self.handoff!r}, inbox_lease_seconds={self.inbox_lease_seconds!r})"
         )
 
@@ -76,7 +81,15 @@ _SUPPORT_KEYS = (
     "support_webhook_url",
     "support_webhook_secret",
 )
-_KEYS = ("database_url", "content_dir", "default_locale", "log_level", "inbox_lease_seconds", *_SUPPORT_KEYS)
+_KEYS = (
+    "database_url",
+    "content_dir",
+    "default_locale",
+    "default_timezone",
+    "log_level",
+    "inbox_lease_seconds",
+    *_SUPPORT_KEYS,
+)
 
 
 def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
@@ -102,6 +115,7 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         database_url=values.get("database_url", DEFAULT_URL),
         content_dir=Path(values.get("content_dir", "content")),
         default_locale=values.get("default_locale", "en"),
+        default_timezone=_time_zone(values.get("default_timezone", "UTC")),
         log_level=values.get("log_level", "WARNING").upper(),
         handoff=_handoff_settings(values),
         inbox_lease_seconds=_positive_seconds(values.get("inbox_lease_seconds", "30")),
@@ -132,6 +146,22 @@ def _handoff_settings(values: Mapping[str, str]) -> HandoffSettings:
         webhook_url=url,
         webhook_secret=secret or "",
         hours=get("support_hours") or "",
+    )
+
+
+def _time_zone(value: str) -> str:
+    if zone_named(value.strip()) is not None:
+        return value.strip()
+    if not zoneinfo.available_timezones():
+        raise ConfigError(
+            f"default_timezone {value!r} cannot be looked up: this system has no time zone database "
+            "(install it: `apt-get install tzdata`, or `pip install tzdata`)"
+        )
+    meant = find_zone(value).zone
+    hint = f"did you mean {meant.key!r}? " if meant is not None else ""
+    raise ConfigError(
+        f"default_timezone must be an IANA time zone name such as Europe/Berlin or America/New_York "
+        f"({hint}got {value!r})"
     )
 
 

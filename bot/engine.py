@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
@@ -70,12 +71,14 @@ class Engine:
         faq: FaqMatcher | None = None,
         clock: Clock = utc_now,
         handoff: HandoffSettings | None = None,
+        default_zone: ZoneInfo | None = None,
     ) -> None:
         self.content = content
         self.database = database
         self.faq = faq or FaqMatcher(content)
         self.clock = clock
         self.handoff = handoff or HandoffSettings()
+        self.default_zone = default_zone or ZoneInfo("UTC")
 
     def overview(self, sender: Sender) -> Overview:
         """A learner's courses and results, read without changing anything: the door for
@@ -142,6 +145,7 @@ class Engine:
                 now=now,
                 first_contact=first_contact,
                 handoff=self.handoff,
+                default_zone=self.default_zone,
             )
             route(turn, event)
             learner.conversation = dump_conversation(turn.conversation)
@@ -174,6 +178,7 @@ class Engine:
                 now=now,
                 first_contact=False,
                 handoff=self.handoff,
+                default_zone=self.default_zone,
             )
             lessons.deliver_due_lesson(turn, outreach.course_id, outreach.lesson_id)
             learner.conversation = dump_conversation(turn.conversation)

@@ -243,6 +243,52 @@ _PHRASES: dict[str, dict[str, str | Plural]] = {
         "en": "I don't speak “{code}” yet. Available: {available}.",
         "ko": "“{code}” 언어는 아직 지원하지 않아요. 가능한 언어: {available}.",
     },
+    "timezone_chosen": {
+        "en": "Your time zone is {zone}, where it is {time} now.",
+        "ko": "설정된 시간대: {zone} (현재 {time})",
+    },
+    "timezone_from_profile": {
+        "en": "Your time zone is {zone} (from your profile), where it is {time} now.",
+        "ko": "프로필에 있는 시간대: {zone} (현재 {time})",
+    },
+    "timezone_default": {
+        "en": "I don't know your time zone yet, so I go by {zone}, where it is {time} now.",
+        "ko": "아직 시간대를 몰라서 {zone} 기준으로 맞추고 있어요 (현재 {time}).",
+    },
+    "timezone_change": {
+        "en": "To change it, type timezone and your city, e.g. timezone Lisbon.",
+        "ko": "바꾸려면 timezone 뒤에 도시 이름을 입력하세요. 예: timezone Seoul",
+    },
+    "timezone_ask": {
+        "en": "Which city are you in? Type timezone and the city, e.g. timezone Berlin or timezone New York.",
+        "ko": "어느 도시에 계세요? timezone 뒤에 도시 이름을 입력해 주세요. "
+        "예: timezone Seoul, timezone 서울",
+    },
+    "timezone_set": {
+        "en": "Got it: {zone}, where it is {time} now.",
+        "ko": "알겠어요. 시간대를 {zone}에 맞췄어요 (현재 {time}).",
+    },
+    "timezone_unknown": {
+        "en": "I couldn't find a time zone for “{text}”. Try the nearest big city or a zone name, "
+        "e.g. timezone Berlin, timezone New York or timezone Asia/Seoul.",
+        "ko": "“{text}”에 맞는 시간대를 찾지 못했어요. 가까운 큰 도시나 시간대 이름으로 다시 입력해 주세요. "
+        "예: timezone Seoul, timezone New York, timezone Asia/Seoul",
+    },
+    "timezone_did_you_mean": {
+        "en": "I couldn't find a time zone for “{text}”. Did you mean {places}? "
+        "Type timezone and the place again.",
+        "ko": "“{text}”에 맞는 시간대를 찾지 못했어요. 혹시 {places}인가요? "
+        "timezone 뒤에 다시 입력해 주세요.",
+    },
+    "or": {"en": " or ", "ko": " 또는 "},
+    "timezone_first_ask": {
+        "en": "One thing first: this course sends its lessons at set hours, and I'd like them to reach "
+        "you at a good time. Type timezone and your city (e.g. timezone Berlin) whenever you like, "
+        "and I'll use your local time; until then I go by {zone}.",
+        "ko": "시작하기 전에 하나만요. 이 코스는 정해진 시간에 레슨을 보내 드려요. 편한 시간에 받으실 수 "
+        "있도록 timezone 뒤에 도시 이름을 입력해 주시면 현지 시간에 맞출게요 (예: timezone Seoul). "
+        "그 전까지는 {zone} 기준으로 보내 드려요.",
+    },
     "stopped": {
         "en": "Done: I won't send you lessons or reminders any more. "
         "Type start whenever you want to come back.",
@@ -257,6 +303,7 @@ _PHRASES: dict[str, dict[str, str | Plural]] = {
         "• progress: see how far you are\n"
         "• ask <question>: ask anything about the product (or just type it)\n"
         "• language: change the language\n"
+        "• timezone: set your time zone (a city is fine)\n"
         "• stop: no more messages from me\n"
         "• help: this list",
         "ko": "제가 이해하는 명령이에요:\n"
@@ -266,6 +313,7 @@ _PHRASES: dict[str, dict[str, str | Plural]] = {
         "• progress: 진행 상황 보기\n"
         "• ask <질문>: 제품에 대해 무엇이든 묻기 (그냥 입력해도 돼요)\n"
         "• language: 언어 바꾸기\n"
+        "• timezone: 시간대 설정 (도시 이름도 돼요)\n"
         "• stop: 메시지 그만 받기\n"
         "• help: 이 목록",
     },

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from bot.content.templates import LearnerView, render_text
 from bot.faq.matcher import FaqMatcher
 from bot.messages import Choice, ChoicePrompt, Reply, TextReply
 from bot.phrases import learner_locale, phrase
+from bot.schedule.zones import learner_zone
 from bot.state import Conversation, OpenPrompt, PromptKind, choice_id
 from storage.interactions import Mark
 from storage.learners import LearnerRecord
@@ -44,11 +46,18 @@ class Turn:
     """Set when a quiz or survey ends: the flow beneath it (a lesson) carries on."""
     handoff: HandoffSettings = field(default_factory=HandoffSettings)
     """Where questions the bot cannot settle are handed to a person (none: nowhere)."""
+    default_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    """The deployment's `default_timezone`, for learners nobody has told us the zone of."""
 
     @property
     def locale(self) -> str:
         """The learner's choice, else what their platform reports, else the content's default."""
         return learner_locale(self.learner.locale, self.learner.locale_hint, self.content.default_locale)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The learner's choice, else what their platform reports, else the deployment's default."""
+        return learner_zone(self.learner.chosen_timezone, self.learner.timezone, self.default_zone)
 
     @property
     def first_name(self) -> str:

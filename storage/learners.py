@@ -37,6 +37,8 @@ class LearnerRecord:
     locale: str | None
     locale_hint: str | None
     timezone: str | None
+    chosen_timezone: str | None
+    timezone_asked_at: datetime | None
     subscribed: bool
     source: str | None
     attributes: dict[str, str]
@@ -114,6 +116,8 @@ def create_learner(
         locale=None,
         locale_hint=None,
         timezone=None,
+        chosen_timezone=None,
+        timezone_asked_at=None,
         subscribed=True,
         source=None,
         attributes={},

@@ -72,6 +72,11 @@ class Learner(Base):
     """The locale the learner chose with `language`; wins over the platform's hint."""
     locale_hint: Mapped[str | None] = mapped_column(String(16))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    """The IANA zone the platform reports (Slack's `tz`), kept up to date on every event."""
+    chosen_timezone: Mapped[str | None] = mapped_column(String(64))
+    """The zone the learner set with `timezone`; wins over the platform's, as `locale` does."""
+    timezone_asked_at: Mapped[datetime | None]
+    """When the bot asked for a zone it did not know (starting a course with a schedule): once."""
     subscribed: Mapped[bool] = mapped_column(Boolean, default=True)
     """False after `stop`: the bot still answers, but never speaks first."""
     source: Mapped[str | None] = mapped_column(String(64))

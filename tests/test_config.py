@@ -99,3 +99,29 @@ def test_a_support_destination_that_cannot_work_is_refused(
 ) -> None:
     with pytest.raises(ConfigError, match=complaint):
         load_settings(environment, tmp_path)
+
+
+def test_the_default_time_zone_is_utc_and_can_be_set(tmp_path: Path) -> None:
+    assert load_settings({}, tmp_path).default_timezone == "UTC"
+    (tmp_path / "lessonloop.toml").write_text('[lessonloop]\ndefault_timezone = "Europe/Berlin"\n')
+    assert load_settings({}, tmp_path).default_timezone == "Europe/Berlin"
+    environment = {"LESSONLOOP_DEFAULT_TIMEZONE": "Asia/Seoul"}
+    assert load_settings(environment, tmp_path).default_timezone == "Asia/Seoul"
+    assert "default_timezone='Asia/Seoul'" in repr(load_settings(environment, tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("berlin", "default_timezone must be an IANA time zone name such as Europe/Berlin or "
+         "America/New_York (did you mean 'Europe/Berlin'? got 'berlin')"),
+        ("Mars/Olympus_Mons", "default_timezone must be an IANA time zone name such as Europe/Berlin or "
+         "America/New_York (got 'Mars/Olympus_Mons')"),
+    ],
+)  # fmt: skip
+def test_a_default_time_zone_that_is_no_zone_is_refused_naming_the_setting(
+    tmp_path: Path, value: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"LESSONLOOP_DEFAULT_TIMEZONE": value}, tmp_path)
+    assert str(refused.value) == message

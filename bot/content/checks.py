@@ -8,14 +8,22 @@ once, in that file, and not again as "unknown quiz" in every course that runs it
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.content.errors import ContentError, PathPart, SourceFile
-from bot.content.model import CSAT_BANDS, END_OF_LESSON, NPS_BANDS
+from bot.content.model import CSAT_BANDS, END_OF_LESSON, NPS_BANDS, OnWeekdays, Weekday
+from bot.content.schedule_words import (
+    Unreadable,
+    read_cadence,
+    read_date,
+    read_delay,
+    read_time,
+    read_weekday,
+)
 from bot.content.templates import Reference, placeholders
 
 Path_ = tuple[PathPart, ...]
@@ -169,6 +177,52 @@ def _check_course(source: SourceFile, index: _Index) -> list[ContentError]:
     errors = _duplicates(source, walk(source.data, "lessons/*/id"), "lesson")
     for number, lesson in enumerate(_list(source.data.get("lessons"))):
         errors += _check_lesson(source, ("lessons", number), _mapping(lesson), index)
+    errors += _check_schedule(source, _mapping(source.data.get("schedule")))
+    for path, value in walk(source.data, "reminders/*"):
+        errors += _unreadable(source, path, value, read_delay)
+    return errors
+
+
+def _unreadable(
+    source: SourceFile, path: Path_, value: object, read: Callable[[str], object]
+) -> list[ContentError]:
+    """The author's problem with `value` as `read` sees it (a non-string the schema reports)."""
+    found = read(value) if isinstance(value, str) else None
+    return [source.error(path, found.message)] if isinstance(found, Unreadable) else []
+
+
+def _check_schedule(source: SourceFile, schedule: dict[str, Any]) -> list[ContentError]:
+    errors = _unreadable(source, ("schedule", "cadence"), schedule.get("cadence"), read_cadence)
+    for path, value in walk(schedule, "holidays/*"):
+        errors += _unreadable(source, ("schedule", *path), value, read_date)
+    window = _mapping(schedule.get("window"))
+    here: Path_ = ("schedule", "window")
+    for path, value in walk(window, "days/*"):
+        errors += _unreadable(source, (*here, *path), value, read_weekday)
+    opens, closes = (_str(window.get(key)) for key in ("from", "to"))
+    if opens is not None and closes is not None:
+        start, end = read_time(opens), read_time(closes)
+        if not isinstance(start, Unreadable) and not isinstance(end, Unreadable) and start >= end:
+            message = (
+                f"the window closes ({closes}) before it opens ({opens}): 'from' must be before 'to', "
+                "on the same day (a window cannot run past midnight)"
+            )
+            errors.append(source.error((*here, "to"), message))
+    cadence = read_cadence(schedule["cadence"]) if _str(schedule.get("cadence")) else None
+    days = [read_weekday(day) for day in _list(window.get("days")) if isinstance(day, str)]
+    open_days = {day for day in days if isinstance(day, Weekday)}
+    if (
+        isinstance(cadence, OnWeekdays)
+        and open_days
+        and len(open_days) == len(days)
+        and not (cadence.days & open_days)
+    ):
+        names = ", ".join(day.name.lower() for day in sorted(open_days))
+        message = (
+            f"'{schedule['cadence']}' sends lessons only on days the window is closed (it is open on "
+            f"{names}), so every lesson would wait for the next open day: change one of them"
+        )
+        errors.append(source.error(("schedule", "cadence"), message))
     return errors
 
 
@@ -238,6 +292,18 @@ def _check_quiz(source: SourceFile, index: _Index) -> list[ContentError]:
 
 def _check_survey(source: SourceFile, index: _Index) -> list[ContentError]:
     errors = _duplicates(source, walk(source.data, "questions/*/id"), "question")
+    kinds = [_mapping(item).get("type") for item in _list(source.data.get("questions"))]
+    for path, value in walk(source.data, "triggers/*/after_course"):
+        if isinstance(value, str) and ("course", value) not in index.defined:
+            errors.append(source.error(path, _unknown("course", value, index)))
+    for path, value in walk(source.data, "triggers/*/after_handoff_resolved"):
+        if value is True and "csat" not in kinds:
+            asked = ", ".join(str(kind) for kind in dict.fromkeys(kinds)) or "none"
+            message = (
+                "a survey sent after a hand-off is resolved asks how that help went, so it needs a csat "
+                f"question (this survey's questions are: {asked}); use a csat survey for this trigger"
+            )
+            errors.append(source.error(path, message))
     for number, item in enumerate(_list(source.data.get("questions"))):
         question = _mapping(item)
         kind = question.get("type")

@@ -7,10 +7,9 @@ The engine only ever gets a `ContentPack` built from content that passed all of 
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
@@ -18,6 +17,14 @@ from ruamel.yaml.scalarbool import ScalarBoolean
 from bot.content import model as m
 from bot.content.checks import cross_check, iter_texts
 from bot.content.errors import ContentError, ContentInvalid, SourceFile, key_text, sort_errors
+from bot.content.schedule_words import (
+    Unreadable,
+    read_cadence,
+    read_date,
+    read_delay,
+    read_time,
+    read_weekdays,
+)
 from bot.content.schema import describe, schema_errors
 from bot.content.yaml_guard import RefusedYamlError, load_yaml
 
@@ -181,8 +188,6 @@ def _plain(node: object) -> object:
         return int(node)
     if isinstance(node, float):
         return float(node)
-    if isinstance(node, (datetime.date, datetime.datetime)):
-        return node.isoformat()
     return str(node)
 
 
@@ -207,6 +212,9 @@ def _course(data: Mapping[str, Any], locale: str) -> m.Course:
         )
         for lesson in data["lessons"]
     )
+    schedule = _schedule(data.get("schedule", {}))
+    review = data.get("review", {})
+    per_day = m.DEFAULT_REVIEWS_PER_DAY if schedule.keeps_time else 0
     return m.Course(
         id=data["id"],
         title=_text(data["title"], locale),
@@ -214,6 +222,39 @@ def _course(data: Mapping[str, Any], locale: str) -> m.Course:
         lessons=lessons,
         default_locale=locale,
         locales=frozenset.intersection(*variants),
+        schedule=schedule,
+        reminders=tuple(_read(read_delay(delay)) for delay in data.get("reminders", ())),
+        review=m.ReviewSettings(review.get("per_day", per_day)),
+    )
+
+
+Read = TypeVar("Read")
+
+
+def _read(value: Read | Unreadable) -> Read:
+    """A value the cross-checks already read without complaint."""
+    if isinstance(value, Unreadable):
+        raise ValueError(f"content that failed its checks reached the model: {value.message}")
+    return value
+
+
+def _schedule(data: Mapping[str, Any]) -> m.Schedule:
+    cadence = read_cadence(data.get("cadence", "after previous"))
+    if isinstance(cadence, Unreadable):
+        raise ValueError(f"content that failed its checks reached the model: {cadence.message}")
+    window = data.get("window")
+    return m.Schedule(
+        cadence=cadence,
+        window=None if window is None else _window(window),
+        holidays=frozenset(_read(read_date(day)) for day in data.get("holidays", ())),
+    )
+
+
+def _window(data: Mapping[str, Any]) -> m.DeliveryWindow:
+    return m.DeliveryWindow(
+        opens=_read(read_time(data["from"])),
+        closes=_read(read_time(data["to"])),
+        days=_read(read_weekdays(data["days"])) if "days" in data else m.EVERY_DAY,
     )
 
 
@@ -301,7 +342,18 @@ def _survey(data: Mapping[str, Any], locale: str) -> m.Survey:
         default_locale=locale,
         intro=_maybe(data.get("intro"), locale),
         thank_you=_maybe(data.get("thank_you"), locale),
+        triggers=tuple(_trigger(trigger) for trigger in data.get("triggers", ())),
     )
+
+
+def _trigger(data: Mapping[str, Any]) -> m.SurveyTrigger:
+    if "days_after_first_contact" in data:
+        return m.DaysAfterFirstContact(int(data["days_after_first_contact"]))
+    if "after_course" in data:
+        return m.AfterCourse(data["after_course"])
+    if "every_days" in data:
+        return m.EveryDays(int(data["every_days"]))
+    return m.AfterHandoffResolved()
 
 
 def _faq(data: Mapping[str, Any], locale: str) -> m.Faq:

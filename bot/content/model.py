@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
+from datetime import date, time, timedelta
+from enum import IntEnum, StrEnum
 
 END_OF_LESSON = "end"
 """The `goto:` target that finishes a lesson."""
@@ -140,6 +141,77 @@ class Lesson:
         return None
 
 
+# --- when a course speaks first ------------------------------------------------------
+
+
+class Weekday(IntEnum):
+    """Numbered as `date.weekday()` counts, so a date's weekday is `Weekday(day.weekday())`."""
+
+    MON = 0
+    TUE = 1
+    WED = 2
+    THU = 3
+    FRI = 4
+    SAT = 5
+    SUN = 6
+
+
+EVERY_DAY = frozenset(Weekday)
+
+
+@dataclass(frozen=True)
+class AfterPrevious:
+    """The next lesson as soon as the last is done: how every course worked before schedules."""
+
+
+@dataclass(frozen=True)
+class EveryNDays:
+    days: int
+    """Local calendar days (so "every 1 day" is the same time tomorrow, across a DST change too)."""
+
+
+@dataclass(frozen=True)
+class OnWeekdays:
+    days: frozenset[Weekday]
+
+
+Cadence = AfterPrevious | EveryNDays | OnWeekdays
+
+
+@dataclass(frozen=True)
+class DeliveryWindow:
+    """When the bot may speak first, on the learner's clock: from `opens` up to (not at) `closes`."""
+
+    opens: time
+    closes: time
+    days: frozenset[Weekday] = EVERY_DAY
+
+
+@dataclass(frozen=True)
+class Schedule:
+    cadence: Cadence = AfterPrevious()
+    window: DeliveryWindow | None = None
+    holidays: frozenset[date] = frozenset()
+    """Local dates on which nothing is sent."""
+
+    @property
+    def keeps_time(self) -> bool:
+        """Whether delivery depends on the learner's clock (and so on their time zone)."""
+        return not isinstance(self.cadence, AfterPrevious) or self.window is not None or bool(self.holidays)
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    """Spaced review of the quiz questions a learner missed (see `bot.schedule.review`)."""
+
+    per_day: int
+    """At most this many questions a local day; 0 turns review off."""
+
+
+DEFAULT_REVIEWS_PER_DAY = 3
+"""A course with a schedule reviews this many a day unless its `review:` says otherwise."""
+
+
 @dataclass(frozen=True)
 class Course:
     id: str
@@ -149,6 +221,11 @@ class Course:
     default_locale: str
     locales: frozenset[str]
     """Locales the course is fully written in; offered to learners by `language`."""
+    schedule: Schedule = Schedule()
+    """Without `schedule:` in the YAML: the next lesson right after the last, at any hour."""
+    reminders: tuple[timedelta, ...] = ()
+    """Nudges for a lesson left unanswered: each delay counts from the message before it."""
+    review: ReviewSettings = ReviewSettings(0)
 
     def lesson(self, lesson_id: str) -> Lesson | None:
         return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
@@ -244,6 +321,30 @@ class SurveyQuestion:
 
 
 @dataclass(frozen=True)
+class DaysAfterFirstContact:
+    days: int
+
+
+@dataclass(frozen=True)
+class AfterCourse:
+    course_id: str
+
+
+@dataclass(frozen=True)
+class EveryDays:
+    days: int
+
+
+@dataclass(frozen=True)
+class AfterHandoffResolved:
+    """Once a person from support has marked the learner's question resolved (a CSAT)."""
+
+
+SurveyTrigger = DaysAfterFirstContact | AfterCourse | EveryDays | AfterHandoffResolved
+"""When the bot sends a survey on its own (besides a course's `survey:` step)."""
+
+
+@dataclass(frozen=True)
 class Survey:
     id: str
     title: LocalText
@@ -251,6 +352,7 @@ class Survey:
     default_locale: str
     intro: LocalText | None = None
     thank_you: LocalText | None = None
+    triggers: tuple[SurveyTrigger, ...] = ()
 
 
 # --- FAQ ----------------------------------------------------------------------------

@@ -28,6 +28,9 @@ ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$"
 LOCALE_PATTERN = "^[a-z]{2,3}(-[a-z0-9]{2,8})?$"
 URL_PATTERN = "^https?://[^\\s]+$"
 LESSON_REF_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_-]{0,47}/[A-Za-z0-9][A-Za-z0-9_-]{0,47}$"
+TIME_PATTERN = "^([01]?[0-9]|2[0-3]):[0-5][0-9]$"
+DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DELAY_PATTERN = "^-?[0-9]+ *[A-Za-z]+$"
 ANSWER_SHAPE = "answer-shape: true_false questions use answer, the others options"
 
 _PATTERN_HINTS = {
@@ -37,6 +40,9 @@ _PATTERN_HINTS = {
     "(en, ko, pt-br)",
     URL_PATTERN: "is not a web address: it must start with http:// or https:// and contain no spaces",
     LESSON_REF_PATTERN: "is not a lesson reference: write course_id/lesson_id, e.g. onboarding/welcome",
+    TIME_PATTERN: 'is not a time of day: write HH:MM on a 24-hour clock, e.g. "09:00" or "17:30"',
+    DATE_PATTERN: "is not a date: write YYYY-MM-DD, e.g. 2026-12-25",
+    DELAY_PATTERN: "is not a delay: write a number and a unit, e.g. 4 hours or 2 days",
 }
 
 _EXPECTED = {
@@ -139,12 +145,21 @@ def _one_of(path: tuple[PathPart, ...], error: ValidationError, instance: object
     ]
     if isinstance(instance, dict) and len(keys) == len(branches):
         present = [key for key in keys if key in instance]
-        subject = "a step" if "say" in keys else f"'{path[-1]}'" if path else "this"
+        subject = "a step" if "say" in keys else _subject(path)
         found = f"this one has {' and '.join(present)}" if present else "this one has none"
         message = f"{subject} needs exactly one of: {', '.join(keys)} ({found})"
         return [_Found(path, message, no_step_key=not present)]
     best = best_match(error.context) if error.context else None
     return _explain(best) if best is not None else [_Found(path, "does not match any allowed form here")]
+
+
+def _subject(path: tuple[PathPart, ...]) -> str:
+    """What a mapping is called in a message: `'sends'`, or `each item of 'triggers'`."""
+    if not path:
+        return "this"
+    if isinstance(path[-1], int) and len(path) > 1:
+        return f"each item of '{path[-2]}'"
+    return f"'{path[-1]}'"
 
 
 def _answer_shape(path: tuple[PathPart, ...], question: dict[str, object]) -> _Found:
@@ -199,9 +214,12 @@ def _simple_message(validator: object, value: object, instance: object) -> str:
         got = repr(instance) if isinstance(instance, str) else describe(instance)
         return f"expected one of: {', '.join(options)}, got {got}{hint}"
     if validator == "const":
-        return f"expected {value!r}, got {describe(instance)}"
+        expected = json.dumps(value) if isinstance(value, bool) else repr(value)
+        return f"expected {expected}, got {describe(instance)}"
     if validator == "minItems":
         return f"needs at least {value} item{'s' if value != 1 else ''}, got {_count(instance)}"
+    if validator == "maxItems":
+        return f"may have at most {value} item{'s' if value != 1 else ''}, got {_count(instance)}"
     if validator == "minProperties":
         return "needs at least one entry; an empty mapping is not allowed here"
     if validator == "minimum":

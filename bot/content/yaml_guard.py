@@ -5,6 +5,10 @@ Aliases that repeat anchors of anchors (a "billion laughs") would be expanded by
 check and the model, thousands of nested brackets would overflow the recursive composer and
 everything after it, and tags such as `!!python/name` or `!!set` build values the schema does
 not know. The composer below refuses each as it meets it, in the one pass that reads the file.
+
+An unquoted date (`holidays: [2026-12-25]`) stays the text it is, as if quoted: YAML would
+otherwise build a timestamp from it, and an impossible one (2026-02-30) would fail inside the
+YAML library, at no line. The content checks read dates themselves and say where one is wrong.
 """
 
 from __future__ import annotations
@@ -16,12 +20,14 @@ from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+from ruamel.yaml.resolver import VersionedResolver
 
 MAX_DEPTH = 32
 """Content needs about a dozen levels (course, lessons, a step, its choices, a label's locales)."""
 MAX_ALIAS_VALUES = 1000
 """How many values all the aliases of one file may repeat, together."""
 
+TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 PLAIN_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
 )
@@ -40,8 +46,17 @@ def load_yaml(text: str) -> Any:
     """The round-trip tree of `text` (line numbers kept); raises `RefusedYamlError` or a YAML error."""
     yaml = YAML(typ="rt")
     yaml.Composer = _GuardedComposer
+    yaml.Resolver = _NoImplicitTimestamps
     yaml.max_depth = MAX_DEPTH + 1  # ours says it in author words first
     return yaml.load(text)
+
+
+class _NoImplicitTimestamps(VersionedResolver):
+    """Plain `2026-12-25` resolves to a string; an explicit `!!timestamp` is still refused."""
+
+    def add_version_implicit_resolver(self, version: Any, tag: Any, regexp: Any, first: Any) -> None:
+        if tag != TIMESTAMP_TAG:
+            super().add_version_implicit_resolver(version, tag, regexp, first)
 
 
 class _GuardedComposer(Composer):

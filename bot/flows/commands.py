@@ -12,6 +12,7 @@ from bot.flows import lessons, questions, quizzes, surveys
 from bot.flows.progress import overview_of
 from bot.messages import ChoiceAccepted
 from bot.phrases import language_name, normal_locale
+from bot.schedule.zones import find_zone, zone_named
 from bot.state import LessonFrame, OpenPrompt, PromptKind, QuizFrame, SurveyFrame
 from bot.turn import Turn
 from storage.models import Enrolment
@@ -37,11 +38,15 @@ _ALIASES = {
     "question": "ask",
     "language": "language",
     "lang": "language",
+    "timezone": "timezone",
+    "tz": "timezone",
     "stop": "stop",
     "unsubscribe": "stop",
     "help": "help",
 }
-_TAKES_ARGUMENT = {"start", "ask", "language"}
+_TAKES_ARGUMENT = {"start", "ask", "language", "timezone"}
+MAX_PLACE_WORDS = 4
+"""Ho Chi Minh City; a longer text after `timezone` without a slash is a sentence."""
 
 
 def parse(text: str) -> Command | None:
@@ -52,11 +57,16 @@ def parse(text: str) -> Command | None:
     slash = stripped.startswith("/")
     word, _, rest = stripped.lstrip("/").partition(" ")
     name = word.split("@", 1)[0].casefold()
+    second, _, after = rest.strip().partition(" ")
+    if name == "time" and second.casefold() == "zone":  # the one command of two words
+        name, rest = "timezone", after
     canonical = _ALIASES.get(name)
     if canonical is None:
         return Command(name, rest.strip()) if slash and name else None
     if rest.strip() and not slash and canonical not in _TAKES_ARGUMENT:
         return None
+    if canonical == "timezone" and not slash and len(rest.split()) > MAX_PLACE_WORDS:
+        return None  # "time zone of my deadlines is wrong" is a question, not a place
     return Command(canonical, rest.strip())
 
 
@@ -215,6 +225,40 @@ def _set_language(turn: Turn, locale: str) -> None:
     turn.send_text(turn.say("language_set", language=language_name(locale)))
 
 
+def timezone(turn: Turn, argument: str) -> None:
+    """Without a city: the zone the bot goes by and how to change it. With one: set it."""
+    if not argument:
+        turn.send_text("\n".join(_zone_now(turn)))
+        return
+    found = find_zone(argument)
+    if found.zone is None:
+        shown = argument.strip()[:60]
+        if found.suggestions:
+            places = turn.say("or").join(found.suggestions)
+            turn.send_text(turn.say("timezone_did_you_mean", text=shown, places=places))
+        else:
+            turn.send_text(turn.say("timezone_unknown", text=shown))
+        turn.mark("timezone_unknown", None, argument[:200])
+        return
+    turn.learner.chosen_timezone = found.zone.key
+    turn.mark("timezone_set", None, found.zone.key)
+    turn.send_text(turn.say("timezone_set", zone=found.zone.key, time=_clock(turn)))
+
+
+def _zone_now(turn: Turn) -> list[str]:
+    learner, zone, time = turn.learner, turn.zone.key, _clock(turn)
+    if zone_named(learner.chosen_timezone) is not None:
+        return [turn.say("timezone_chosen", zone=zone, time=time), turn.say("timezone_change")]
+    if zone_named(learner.timezone) is not None:
+        return [turn.say("timezone_from_profile", zone=zone, time=time), turn.say("timezone_change")]
+    return [turn.say("timezone_default", zone=zone, time=time), turn.say("timezone_ask")]
+
+
+def _clock(turn: Turn) -> str:
+    """The time of day where the learner is, as a 24-hour clock."""
+    return turn.now.astimezone(turn.zone).strftime("%H:%M")
+
+
 def stop(turn: Turn, _argument: str) -> None:
     turn.learner.subscribed = False
     turn.mark("unsubscribed")
@@ -232,6 +276,7 @@ _HANDLERS: dict[str, Callable[[Turn, str], None]] = {
     "progress": progress,
     "ask": ask,
     "language": language,
+    "timezone": timezone,
     "stop": stop,
     "help": help_,
 }

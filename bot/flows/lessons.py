@@ -29,6 +29,7 @@ from bot.content.model import (
 )
 from bot.flows import quizzes, surveys
 from bot.messages import Choice, ChoiceAccepted, ChoicePrompt, ImageReply, LinkReply
+from bot.schedule.zones import known_zone
 from bot.state import LessonFrame, OpenPrompt, PromptKind
 from bot.turn import Turn
 from storage.models import Enrolment
@@ -70,6 +71,8 @@ def start_course(turn: Turn, course: Course, source: str | None = None) -> None:
         enrolment.status = "active"
         enrolment.lesson_id = course.lessons[0].id
         turn.mark("re_enrolled", course.id)
+    if course.schedule.keeps_time:
+        _ask_time_zone_once(turn)
     lesson = course.lesson(enrolment.lesson_id or "") or course.lessons[0]
     start_lesson(turn, course, lesson)
 
@@ -94,6 +97,17 @@ def deliver_due_lesson(turn: Turn, course_id: str, lesson_id: str) -> None:
         return
     enrolment.last_activity_at = turn.now
     start_lesson(turn, course, lesson)
+
+
+def _ask_time_zone_once(turn: Turn) -> None:
+    """A course on a schedule runs on the learner's clock: if nobody told us their zone, say
+    so once, in a line they may ignore (the `timezone` command answers it), and go on."""
+    learner = turn.learner
+    if learner.timezone_asked_at is not None or known_zone(learner.chosen_timezone, learner.timezone):
+        return
+    learner.timezone_asked_at = turn.now
+    turn.mark("timezone_asked")
+    turn.send_text(turn.say("timezone_first_ask", zone=turn.default_zone.key))
 
 
 def start_lesson(turn: Turn, course: Course, lesson: Lesson) -> None:

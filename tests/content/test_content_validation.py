@@ -33,8 +33,8 @@ BROKEN = {
     ),
     "missing-id.yaml": "broken/missing-id.yaml:6:5: lessons/0: missing 'id'",
     "unknown-key.yaml": (
-        "broken/unknown-key.yaml:4:1: tittle: unknown key 'tittle' (did you mean 'title'? "
-        "allowed here: kind, id, default_locale, title, description, lessons)"
+        "broken/unknown-key.yaml:4:1: tittle: unknown key 'tittle' (did you mean 'title'? allowed "
+        "here: kind, id, default_locale, title, description, lessons, schedule, reminders, review)"
     ),
     "two-step-keys.yaml": (
         f"broken/two-step-keys.yaml:9:9: lessons/0/steps/0: {STEPS} (this one has say and link)"
@@ -117,6 +117,66 @@ BROKEN = {
     "duplicate-step-id.yaml": (
         "broken/duplicate-step-id.yaml:11:9: lessons/0/steps/1/id: duplicate step id "
         "'hello' (already used on line 9)"
+    ),
+    "window-backwards.yaml": (
+        "broken/window-backwards.yaml:6:27: schedule/window/to: the window closes (09:00) before it "
+        "opens (17:00): 'from' must be before 'to', on the same day (a window cannot run past midnight)"
+    ),
+    "window-unknown-day.yaml": (
+        "broken/window-unknown-day.yaml:6:57: schedule/window/days/2: 'wendsday' is not a day of the "
+        "week (did you mean 'wed'? days are: mon, tue, wed, thu, fri, sat, sun)"
+    ),
+    "window-no-days.yaml": (
+        "broken/window-no-days.yaml:6:40: schedule/window/days: needs at least 1 item, got an empty list"
+    ),
+    "window-bad-time.yaml": (
+        "broken/window-bad-time.yaml:6:12: schedule/window/from: '9am' is not a time of day: write "
+        'HH:MM on a 24-hour clock, e.g. "09:00" or "17:30"'
+    ),
+    "cadence-too-long.yaml": (
+        "broken/cadence-too-long.yaml:6:3: schedule/cadence: 'every 400 days' is more than a year "
+        "apart; at most every 365 days"
+    ),
+    "cadence-unreadable.yaml": (
+        "broken/cadence-unreadable.yaml:6:3: schedule/cadence: 'twice a week' is not a cadence: write "
+        "after previous, every day, every 3 days, every week, on weekdays, or on mon, wed, fri"
+    ),
+    "cadence-closed-days.yaml": (
+        "broken/cadence-closed-days.yaml:6:3: schedule/cadence: 'on sat, sun' sends lessons only on "
+        "days the window is closed (it is open on mon, tue, wed, thu, fri), so every lesson would wait "
+        "for the next open day: change one of them"
+    ),
+    "holiday-impossible.yaml": (
+        "broken/holiday-impossible.yaml:6:26: schedule/holidays/1: '2026-02-30' is not a date: "
+        "February 2026 has 28 days"
+    ),
+    "reminders-too-many.yaml": (
+        "broken/reminders-too-many.yaml:5:1: reminders: may have at most 5 items, got 6"
+    ),
+    "reminder-zero.yaml": (
+        "broken/reminder-zero.yaml:5:13: reminders/0: '0 days': a delay must be more than nothing "
+        "(a number above 0)"
+    ),
+    "reminder-unit.yaml": (
+        "broken/reminder-unit.yaml:5:13: reminders/0: 'dyas' is not a unit of time (did you mean "
+        "'days'? use minutes, hours, days or weeks)"
+    ),
+    "trigger-unknown-course.yaml": (
+        "broken/trigger-unknown-course.yaml:10:5: triggers/0/after_course: there is no course with id "
+        "'minni' (did you mean 'mini'? known courses: mini)"
+    ),
+    "trigger-handoff-on-nps.yaml": (
+        "broken/trigger-handoff-on-nps.yaml:10:5: triggers/0/after_handoff_resolved: a survey sent "
+        "after a hand-off is resolved asks how that help went, so it needs a csat question (this "
+        "survey's questions are: nps); use a csat survey for this trigger"
+    ),
+    "trigger-zero-days.yaml": (
+        "broken/trigger-zero-days.yaml:10:5: triggers/0/days_after_first_contact: must be at least 1 (got 0)"
+    ),
+    "trigger-two-kinds.yaml": (
+        "broken/trigger-two-kinds.yaml:10:5: triggers/0: each item of 'triggers' needs exactly one of: "
+        "days_after_first_contact, after_course, every_days, after_handoff_resolved "
+        "(this one has days_after_first_contact and every_days)"
     ),
 }
 
@@ -211,7 +271,7 @@ def _readme_examples() -> Iterator[str]:
 
 def test_every_example_in_the_authors_readme_validates(tmp_path: Path) -> None:
     examples = list(_readme_examples())
-    assert len(examples) == 5
+    assert len(examples) == 6
     for number, example in enumerate(examples):
         (tmp_path / f"example-{number}.yaml").write_text(example, encoding="utf-8")
     # the campaign example sends a course the README does not show
