@@ -157,11 +157,13 @@ class Engine:
 
     def reach_out(self, outreach: Outreach) -> tuple[Reply, ...]:
         """What the bot says first (a scheduled lesson), in one transaction like an event:
-        empty if it was done already, if the learner said `stop` or is gone, or if it no
-        longer fits where they are (`lessons.deliver_due_lesson`)."""
+        empty if it was done already (shown again, if `retaken`), if the learner said
+        `stop`, is gone or unreachable, or if it no longer fits where they are
+        (`lessons.deliver_due_lesson`)."""
         now = self.clock()
         with self.database.transaction() as session:
-            if not claim_event(session, OUTREACH, outreach.id, now):
+            first_time = claim_event(session, OUTREACH, outreach.id, now)
+            if not first_time and not outreach.retaken:
                 log.info("outreach %s was done already", outreach.id)
                 return ()
             learner = load_learner(session, outreach.learner_id, lock=not self.database.is_sqlite)
@@ -180,7 +182,10 @@ class Engine:
                 handoff=self.handoff,
                 default_zone=self.default_zone,
             )
-            lessons.deliver_due_lesson(turn, outreach.course_id, outreach.lesson_id)
+            if first_time:
+                lessons.deliver_due_lesson(turn, outreach.course_id, outreach.lesson_id)
+            elif turn.conversation.stack:  # its sender died after the turn: show it again
+                commands.reshow(turn)
             learner.conversation = dump_conversation(turn.conversation)
             save_learner(session, loaded, learner)  # not `last_seen_at`: the learner did nothing
             record_interactions(session, learner.id, turn.platform, now, _turn_rows(turn))

@@ -60,6 +60,9 @@ class Outreach:
     platform: Platform
     course_id: str
     lesson_id: str
+    retaken: bool = False
+    """Tried before by a sender that died or failed: if its turn had committed, the learner
+    is shown where they are, so a lesson is never lost (it may be shown twice)."""
 
 
 # --- replies --------------------------------------------------------------------------

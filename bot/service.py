@@ -1,5 +1,5 @@
-"""`lessonloop serve`: every platform whose settings are present, their dispatchers, and one
-HTTP application with every route, in one process.
+"""`lessonloop serve`: every platform whose settings are present, their outboxes, the sweep
+of due lessons, and one HTTP application with every route, in one process.
 
 `lessonloop run slack|telegram` is the same process with one platform. How a platform
 connects follows from its settings: Slack over Socket Mode when `SLACK_APP_TOKEN` is set,
@@ -37,6 +37,7 @@ from bot.adapters.telegram.settings import (
     telegram_settings,
 )
 from bot.bootstrap import Core
+from bot.delivery.sweep import DueSweep
 from bot.handoff.helpdesk_replies import REPLIES_PATH, HelpdeskReplies
 from bot.web.health import HEALTH_PATH, READY_PATH, health_routes
 from bot.web.server import WebServer
@@ -155,6 +156,9 @@ async def _serve(core: Core, platforms: Platforms, listening: Listening, inbox_l
             )
         if platforms.telegram is not None:
             telegram = await stack.enter_async_context(telegram_bot(core, platforms.telegram))
+        sweep = DueSweep(core.database)  # each platform's outbox sends what it queues
+        sweep.start()
+        stack.callback(sweep.stop)
         routes = health_routes(core.database)
         if slack is not None and platforms.slack_over_http:
             routes += slack.routes()

@@ -1,6 +1,6 @@
 """The outbox to learners: messages the bot sends on its own, not in answer to an event of
-theirs (a support agent's reply, "your question was resolved"; later, scheduled lessons).
-The process serving the learner's platform claims and sends them (`storage.outbox`).
+theirs (a support agent's reply, "your question was resolved", a scheduled lesson). The
+process serving the learner's platform claims and sends them (`bot.delivery.outbox`).
 """
 
 from __future__ import annotations
@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import LearnerIdentity, LearnerMessage
+from storage.models import Learner, LearnerIdentity, LearnerMessage
 from storage.outbox import claim_due, mark_failed
 
 _TO_LEARNERS = cast(Table, LearnerMessage.__table__)
 _IDENTITIES = cast(Table, LearnerIdentity.__table__)
+_LEARNERS = cast(Table, Learner.__table__)
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,11 @@ class DueLearnerMessage:
     kind: str
     text: str
     attempts: int
+    course_id: str | None = None
+    """With `lesson_id`: a scheduled lesson, worded when it is sent."""
+    lesson_id: str | None = None
+    user_id: str = ""
+    """The learner's id on the platform (Slack keys the messages on screen by it)."""
 
 
 def queue_learner_message(
@@ -68,8 +74,19 @@ def claim_learner_messages(
     claimed = claim_due(session, _TO_LEARNERS, _TO_LEARNERS.c.platform == platform, now, limit)
     if not claimed:
         return []
+    user_id = (
+        select(func.min(_IDENTITIES.c.user_id))
+        .where(
+            _IDENTITIES.c.learner_id == _TO_LEARNERS.c.learner_id,
+            _IDENTITIES.c.platform == _TO_LEARNERS.c.platform,
+            _IDENTITIES.c.workspace == _TO_LEARNERS.c.workspace,
+        )
+        .scalar_subquery()
+    )
     rows = session.execute(
-        select(_TO_LEARNERS).where(_TO_LEARNERS.c.id.in_(list(claimed))).order_by(_TO_LEARNERS.c.id)
+        select(_TO_LEARNERS, user_id.label("user_id"))
+        .where(_TO_LEARNERS.c.id.in_(list(claimed)))
+        .order_by(_TO_LEARNERS.c.id)
     ).all()
     return [
         DueLearnerMessage(
@@ -81,6 +98,9 @@ def claim_learner_messages(
             row.kind,
             row.text,
             claimed[row.id],
+            row.course_id,
+            row.lesson_id,
+            row.user_id or "",
         )
         for row in rows
     ]
@@ -97,3 +117,8 @@ def learner_message_sent(session: Session, message_id: int, now: datetime) -> No
 def learner_message_failed(session: Session, message_id: int, error: str, retry_at: datetime | None) -> None:
     """Not sent: due again at `retry_at`, or (None) given up on: status `failed`, kept."""
     mark_failed(session, _TO_LEARNERS, message_id, error, retry_at)
+
+
+def mark_unreachable(session: Session, learner_id: int, now: datetime) -> None:
+    """The platform said the learner cannot be written to: the bot stops speaking first."""
+    session.execute(update(_LEARNERS).where(_LEARNERS.c.id == learner_id).values(unreachable_at=now))

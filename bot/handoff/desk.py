@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from bot.config import HandoffSettings
 from bot.handoff.cases import relay_reply, resolve
-from bot.handoff.dispatch import Dispatcher, LearnerChannel, SupportDestination
+from bot.handoff.dispatch import Dispatcher, SupportDestination
 from bot.handoff.reply_limits import TooLong, too_long_for
 from bot.handoff.webhook import WebhookDestination
 from storage.db import Database
@@ -53,10 +53,10 @@ class HandoffDesk:
         """Mark the hand-off resolved (once) and tell the learner; the case as it is now."""
         return resolve(self._database, handoff_id, by, datetime.now(UTC))
 
-    def dispatcher(self, destinations: list[SupportDestination], learners: LearnerChannel) -> Dispatcher:
-        """What a process sends: its hand-offs to `destinations` (and to the helpdesk webhook
-        when one is configured), and the outbox's messages to its platform's learners."""
+    def dispatcher(self, destinations: list[SupportDestination]) -> Dispatcher:
+        """What a process sends support: its hand-offs to `destinations` (and to the helpdesk
+        webhook when one is configured)."""
         webhook = self.settings.webhook_url
         if webhook:
             destinations = [*destinations, WebhookDestination(webhook, self.settings.webhook_secret)]
-        return Dispatcher(self._database, destinations, learners)
+        return Dispatcher(self._database, destinations)

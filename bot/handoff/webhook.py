@@ -17,7 +17,8 @@ from collections.abc import Callable
 
 import aiohttp
 
-from bot.handoff.dispatch import DeliveryRefusedError, Posted
+from bot.delivery.retries import DeliveryRefusedError
+from bot.handoff.dispatch import Posted
 from storage.handoffs import HandoffCase
 
 TIMESTAMP_HEADER = "X-Lessonloop-Timestamp"

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from bot.config import HandoffSettings
 from bot.content.loader import load_content
+from bot.delivery.retries import MAX_ATTEMPTS, backoff
 from bot.engine import Engine
-from bot.handoff.dispatch import MAX_ATTEMPTS, Dispatcher, backoff
+from bot.handoff.dispatch import Dispatcher
 from bot.handoff.webhook import WebhookDestination
 from storage.db import Database
 from storage.models import HandoffDelivery
@@ -42,7 +43,7 @@ def test_a_refused_webhook_is_retried_until_the_helpdesk_takes_it(database: Data
         ]
         helpdesk.answers = [(503, {}), (429, {"Retry-After": "30"})]
         try:
-            dispatcher = Dispatcher(database, [WebhookDestination(helpdesk.url, SECRET)], None, clock=clock)
+            dispatcher = Dispatcher(database, [WebhookDestination(helpdesk.url, SECRET)], clock=clock)
             assert await dispatcher.deliver_due() == 0  # 503
             assert await dispatcher.deliver_due() == 0  # not due again yet: nothing sent
             clock.advance(seconds=2)
@@ -75,7 +76,7 @@ def test_a_webhook_signed_with_another_secret_is_refused_and_kept(database: Data
         )
         try:
             destination = WebhookDestination(helpdesk.url, "not-the-shared-secret")
-            assert await Dispatcher(database, [destination], None, clock=clock).deliver_due() == 0
+            assert await Dispatcher(database, [destination], clock=clock).deliver_due() == 0
         finally:
             await helpdesk.stop()
         assert [(r.signature_valid, r.status) for r in helpdesk.received] == [(False, 401)]
@@ -98,7 +99,7 @@ def test_a_webhook_that_keeps_failing_is_given_up_after_about_a_day_and_kept(dat
         )
         helpdesk.answers = [(500, {})] * (MAX_ATTEMPTS + 1)
         try:
-            dispatcher = Dispatcher(database, [WebhookDestination(helpdesk.url, SECRET)], None, clock=clock)
+            dispatcher = Dispatcher(database, [WebhookDestination(helpdesk.url, SECRET)], clock=clock)
             for _ in range(MAX_ATTEMPTS + 1):
                 await dispatcher.deliver_due()
                 clock.advance(hours=1)
@@ -136,8 +137,7 @@ def test_two_dispatchers_at_once_deliver_every_hand_off_exactly_once(database: D
         pools = [Database(database.url), Database(database.url)]
         try:
             dispatchers = [
-                Dispatcher(pool, [WebhookDestination(helpdesk.url, SECRET)], None, clock=clock)
-                for pool in pools
+                Dispatcher(pool, [WebhookDestination(helpdesk.url, SECRET)], clock=clock) for pool in pools
             ]
 
             async def drain(dispatcher: Dispatcher) -> int:
@@ -179,9 +179,7 @@ def test_a_korean_learner_is_told_in_korean_and_support_reads_the_reason_in_the_
             "질문을 지원팀에 전달했어요. 담당자가 여기로 답변해 드릴 거예요.\n상담 시간: 평일 9:00-18:00 KST."
         ]
         try:
-            await Dispatcher(
-                database, [WebhookDestination(helpdesk.url, SECRET)], None, clock=clock
-            ).deliver_due()
+            await Dispatcher(database, [WebhookDestination(helpdesk.url, SECRET)], clock=clock).deliver_due()
         finally:
             await helpdesk.stop()
         [hook] = helpdesk.accepted()

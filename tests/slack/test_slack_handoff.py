@@ -82,7 +82,7 @@ def test_need_a_human_reaches_the_support_channel_and_the_helpdesk_and_the_reply
                     f"Support hours: {HOURS}."
                 )
 
-                await deliver_everything(world.bot.dispatcher)
+                await deliver_everything(world.bot)
                 [posted] = world.fake.messages[SUPPORT]
                 assert posted.text == "🙋 Ann Lee (slack) needs a person: how do I change things"
                 sections = [block["text"]["text"] for block in posted.blocks if block["type"] == "section"]
@@ -124,7 +124,7 @@ def test_need_a_human_reaches_the_support_channel_and_the_helpdesk_and_the_reply
                 # The agent answers in the thread; Slack delivers the event twice.
                 reply = thread_reply(posted.ts, "I've changed it for you: check your inbox & confirm.")
                 await agent_event(world, reply, "Ev0AGENTREPLY", deliveries=2)
-                await deliver_everything(world.bot.dispatcher)
+                await deliver_everything(world.bot)
                 relayed = [text for text in texts(ann.dm()) if text.startswith("💬")]
                 assert relayed == [
                     "💬 Sam from support: I've changed it for you: check your inbox &amp; confirm."
@@ -134,7 +134,7 @@ def test_need_a_human_reaches_the_support_channel_and_the_helpdesk_and_the_reply
                 [resolved] = world.fake.messages[SUPPORT]
                 assert resolved.buttons() == []
                 assert "✅ Resolved by <@U0AGENT>" in str(resolved.blocks)
-                await deliver_everything(world.bot.dispatcher)
+                await deliver_everything(world.bot)
                 assert texts(ann.dm())[-1] == (
                     "Support marked your question “how do I change things” as resolved. "
                     "If anything is still unclear, just ask again."
@@ -196,7 +196,7 @@ def test_an_unanswerable_question_is_handed_off_and_helped_is_recorded(
                     "I've passed your question to our support team: a person will reply here."
                 )
                 world.fake.rate_limit("chat.postMessage", retry_after=1)  # the support post: waited out
-                await deliver_everything(world.bot.dispatcher)
+                await deliver_everything(world.bot)
                 assert [call.status for call in world.fake.calls if call.args.get("channel") == SUPPORT] == [
                     429,
                     200,

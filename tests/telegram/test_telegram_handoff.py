@@ -54,7 +54,7 @@ def test_need_a_human_reaches_the_support_group_and_the_agents_reply_comes_back(
                 "Support hours: Mon-Fri 9:00-18:00 CET."
             )
 
-            await deliver_everything(world.bot.dispatcher)
+            await deliver_everything(world.bot)
             [posted] = fake.chats.messages[SUPPORT_GROUP.id]
             assert posted.text == (
                 "🙋 Ann Lee on Telegram needs a person\n"
@@ -82,7 +82,7 @@ def test_need_a_human_reaches_the_support_group_and_the_agents_reply_comes_back(
             await world.bot.drained()
             # Sam also chats in the group without replying: that is not for any learner.
             await fake.handled(await fake.say_in_group(SUPPORT_GROUP, SAM, "brb"))
-            await deliver_everything(world.bot.dispatcher)
+            await deliver_everything(world.bot)
             relayed = [text for text in bot_texts(ann) if text.startswith("💬")]
             assert relayed == ["💬 Sam from support: Settings → Account → Email <here>"]
 
@@ -95,7 +95,7 @@ def test_need_a_human_reaches_the_support_group_and_the_agents_reply_comes_back(
             )
             assert resolved.buttons == []
             assert all(fake.answered_queries.values())
-            await deliver_everything(world.bot.dispatcher)
+            await deliver_everything(world.bot)
             assert bot_texts(ann)[-1] == (
                 "Support marked your question “how do I change things” as resolved. "
                 "If anything is still unclear, just ask again."
@@ -158,12 +158,12 @@ def test_a_telegram_learner_is_answered_from_the_slack_support_channel(
             slack.fake.people[AGENT] = SlackPerson("Sam")
             ann = Learner(telegram, ANN)
             await ann.say("is the moon made of cheese")
-            await deliver_everything(slack.bot.dispatcher)
+            await deliver_everything(slack.bot)
             [posted] = slack.fake.messages[SUPPORT]
             assert posted.text == "🙋 Ann Lee (telegram) needs a person: is the moon made of cheese"
 
             await agent_event(slack, thread_reply(posted.ts, "Sadly not."), "Ev0TGREPLY")
-            await deliver_everything(telegram.bot.dispatcher)
+            await deliver_everything(telegram.bot)
             assert bot_texts(ann)[-1] == "💬 Sam from support: Sadly not."
 
     asyncio.run(scenario())
@@ -181,11 +181,11 @@ def test_a_slack_thread_reply_too_long_for_telegram_is_refused_in_the_thread(
             slack.fake.people[AGENT] = SlackPerson("Sam")
             ann = Learner(telegram, ANN)
             await ann.say("is the moon made of cheese")
-            await deliver_everything(slack.bot.dispatcher)
+            await deliver_everything(slack.bot)
             [posted] = slack.fake.messages[SUPPORT]
 
             await agent_event(slack, thread_reply(posted.ts, "No. " * 1250), "Ev0TOOLONG")
-            await deliver_everything(telegram.bot.dispatcher)
+            await deliver_everything(telegram.bot)
             assert bot_texts(ann)[-1].startswith("I've passed your question")
             note = slack.fake.messages[SUPPORT][-1]
             assert (note.thread_ts, note.text) == (
@@ -195,7 +195,7 @@ def test_a_slack_thread_reply_too_long_for_telegram_is_refused_in_the_thread(
                 "Shorten it and send it again.",
             )
             await agent_event(slack, thread_reply(posted.ts, "Sadly not."), "Ev0SHORTER")
-            await deliver_everything(telegram.bot.dispatcher)
+            await deliver_everything(telegram.bot)
             assert bot_texts(ann)[-1] == "💬 Sam from support: Sadly not."
 
     asyncio.run(scenario())
@@ -218,13 +218,13 @@ def test_a_group_reply_that_fits_the_group_but_not_the_learners_message_is_refus
             fake.chats.join(SUPPORT_GROUP)
             ann = Learner(world, ANN)
             await ann.say("is the moon made of cheese")
-            await deliver_everything(world.bot.dispatcher)
+            await deliver_everything(world.bot)
             [posted] = fake.chats.messages[SUPPORT_GROUP.id]
             await fake.handled(
                 await fake.say_in_group(SUPPORT_GROUP, SAM, "x" * 4096, reply_to=posted.message_id)
             )
             await world.bot.drained()
-            await deliver_everything(world.bot.dispatcher)
+            await deliver_everything(world.bot)
             assert not any(text.startswith("💬") for text in bot_texts(ann))
             note = fake.chats.messages[SUPPORT_GROUP.id][-1]
             assert note.text.startswith("⚠️ Not sent: the reply is too long for Telegram: 4096 characters")

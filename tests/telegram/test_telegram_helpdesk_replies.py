@@ -55,7 +55,7 @@ def test_a_helpdesk_reply_reaches_the_telegram_learner(
 
                 ann = Learner(world, ANN)
                 await ann.say("is the moon made of cheese")
-                await deliver_everything(world.bot.dispatcher)
+                await deliver_everything(world.bot)
                 [hook] = helpdesk.accepted()
                 handoff_id = hook.document["handoff_id"]
 
@@ -71,13 +71,13 @@ def test_a_helpdesk_reply_reaches_the_telegram_learner(
                 assert await post({**reply, "reply_id": "zd-3"}, age_s=600) == 401
                 assert await post({**reply, "handoff_id": 999, "reply_id": "zd-4"}) == 404
                 assert await post({"handoff_id": handoff_id}) == 400
-                await deliver_everything(world.bot.dispatcher)
+                await deliver_everything(world.bot)
                 assert [m.text for m in ann.transcript() if m.from_bot][
                     -1
                 ] == "💬 Sam from support: No, but our roadmap is."
 
                 assert await post({"handoff_id": handoff_id, "resolved": True, "agent": "Sam"}) == 200
-                await deliver_everything(world.bot.dispatcher)
+                await deliver_everything(world.bot)
                 assert [m.text for m in ann.transcript() if m.from_bot][-1] == (
                     "Support marked your question “is the moon made of cheese” as resolved. "
                     "If anything is still unclear, just ask again."

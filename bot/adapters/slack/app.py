@@ -47,6 +47,7 @@ from bot.adapters.slack.delivery import Delivery
 from bot.adapters.slack.events import Incoming, Payload, UnusableRequestError
 from bot.adapters.slack.home import home_view
 from bot.adapters.slack.install import authorize, oauth_settings
+from bot.adapters.slack.learners import SlackLearners
 from bot.adapters.slack.people import People
 from bot.adapters.slack.prompts import ShownChanges, find_shown, forget_old, prompts_to_find, save_shown
 from bot.adapters.slack.settings import (
@@ -55,6 +56,7 @@ from bot.adapters.slack.settings import (
 from bot.adapters.slack.updates import Shown
 from bot.adapters.slack.web_api import FAILED, error_code
 from bot.bootstrap import Core
+from bot.delivery.outbox import LearnerOutbox
 from bot.messages import InboundEvent, Platform, Reply, Sender
 from bot.web.server import WebServer
 from storage.inbox import Arrival, Entry, already_handled
@@ -81,11 +83,14 @@ async def slack_bot(
         bot = SlackBot(core, settings, session, inbox_lease_s=inbox_lease_s)
         bot.inbox.start()
         dispatching = asyncio.create_task(bot.dispatcher.run())
+        sending = asyncio.create_task(bot.learners.run())
         try:
             yield bot
         finally:
             bot.dispatcher.stop()
+            bot.learners.stop()
             await dispatching
+            await sending
             await bot.close()
 
 
@@ -138,7 +143,13 @@ class SlackBot:
         if self.support is not None:
             # Before the learners' `message` listener: the support channel's thread replies.
             self.support.listen(self.app, self._store)
-        self.dispatcher = support_channel.dispatcher(self.app, self.client, core.desk, self.support)
+        self.dispatcher = support_channel.dispatcher(core.desk, self.support)
+        self.learners = LearnerOutbox(
+            core.database,
+            SlackLearners(self._clients.client, self.delivery, self._database_work),
+            core.engine.reach_out,
+        )
+        """The outbox to Slack learners: support's replies, scheduled lessons."""
         self.app.event("message")(self._on_message)
         self.app.event("app_home_opened")(self._on_home_opened)
         self.app.action(re.compile(r"^choice-\d+$"))(self._on_press)
@@ -162,6 +173,10 @@ class SlackBot:
         """Take requests over a Socket Mode WebSocket (no public URL needed)."""
         self._socket = AsyncSocketModeHandler(self.app, self.settings.app_token)
         await self._socket.connect_async()  # type: ignore[no-untyped-call]
+
+    async def deliver_due(self) -> int:
+        """One pass over both outboxes (to support, to learners); how many rows were sent."""
+        return await self.dispatcher.deliver_due() + await self.learners.deliver_due()
 
     async def drained(self) -> None:
         """Return once every acknowledged request's work is done."""

@@ -14,7 +14,9 @@ the next lesson must not wait on an edit Slack refused.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 
 import aiohttp
@@ -30,6 +32,19 @@ from bot.adapters.slack.web_api import FAILED, error_code
 from bot.messages import Reply
 
 log = logging.getLogger(__name__)
+
+_FAILED: ContextVar[list[str]] = ContextVar("slack_failed_calls")
+
+
+@contextmanager
+def counting_failures(failed: list[str]) -> Iterator[None]:
+    """Collect in `failed` the error codes of the calls that fail while sending in this block
+    (the outbox retries what failed; `send` itself logs and goes on)."""
+    token = _FAILED.set(failed)
+    try:
+        yield
+    finally:
+        _FAILED.reset(token)
 
 
 class Delivery:
@@ -124,7 +139,9 @@ class Delivery:
 
 
 def _log_failure(method: str, incoming: Incoming, error: Exception) -> None:
-    log.warning("%s to %s in %s failed: %s", method, incoming.user, incoming.team, error_code(error))
+    code = error_code(error)
+    log.warning("%s to %s in %s failed: %s", method, incoming.user, incoming.team, code)
+    _FAILED.get([]).append(code)
 
 
 def _kind(message: SlackMessage) -> str:

@@ -28,9 +28,8 @@ from bot.adapters.slack.people import People
 from bot.adapters.slack.web_api import FAILED, error_code
 from bot.handoff.cases import REASONS
 from bot.handoff.desk import HandoffDesk
-from bot.handoff.dispatch import Dispatcher, Posted, SupportDestination
+from bot.handoff.dispatch import Dispatcher, Posted
 from storage.handoffs import HandoffCase, TranscriptLine
-from storage.learner_messages import DueLearnerMessage
 
 log = logging.getLogger(__name__)
 
@@ -231,19 +230,6 @@ class SlackSupport:
             log.warning("chat.update of hand-off %s failed: %s", handoff_id, error_code(error))
 
 
-class SlackLearners:
-    """Messages from the outbox to Slack learners, in their DM with the app."""
-
-    platform = "slack"
-
-    def __init__(self, client_for: Callable[[str], Awaitable[AsyncWebClient]]) -> None:
-        self._client_for = client_for
-
-    async def send(self, message: DueLearnerMessage) -> None:
-        client = await self._client_for(message.workspace)
-        await client.chat_postMessage(channel=message.conversation_id, text=escape(message.text))
-
-
 def support_channel(client: AsyncWebClient, desk: HandoffDesk, people: People) -> SlackSupport | None:
     """The support channel, when one is configured and the bot token can reach it."""
     channel = desk.settings.slack_channel
@@ -256,24 +242,7 @@ def support_channel(client: AsyncWebClient, desk: HandoffDesk, people: People) -
     return SlackSupport(client, channel, desk, people) if channel else None
 
 
-def dispatcher(
-    app: AsyncApp, client: AsyncWebClient, desk: HandoffDesk, channel: SlackSupport | None
-) -> Dispatcher:
-    """What a Slack process sends: hand-offs to the support `channel` and the webhook
-    (when configured), and the outbox's messages to Slack learners."""
-    destinations: list[SupportDestination] = [channel] if channel is not None else []
-
-    async def client_for(team: str) -> AsyncWebClient:
-        if client.token or app.installation_store is None:
-            return client
-        installed = await app.installation_store.async_find_bot(enterprise_id=None, team_id=team)
-        if installed is None or not installed.bot_token:
-            raise RuntimeError(f"Lessonloop is not installed in workspace {team} any more")
-        return AsyncWebClient(
-            token=installed.bot_token,
-            base_url=client.base_url,
-            session=client.session,
-            retry_handlers=client.retry_handlers,
-        )
-
-    return desk.dispatcher(destinations, SlackLearners(client_for))
+def dispatcher(desk: HandoffDesk, channel: SlackSupport | None) -> Dispatcher:
+    """What a Slack process sends support: hand-offs to the support `channel` and the
+    webhook (when configured)."""
+    return desk.dispatcher([channel] if channel is not None else [])

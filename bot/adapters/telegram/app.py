@@ -44,6 +44,7 @@ from bot.adapters.telegram import events, render, support_group
 from bot.adapters.telegram.command_menu import register_commands
 from bot.adapters.telegram.delivery import LONG_CALLBACK, PLATFORM, QUIZ_POLL, Delivery, Press, Target
 from bot.adapters.telegram.lanes import Lanes
+from bot.adapters.telegram.learners import TelegramLearners
 from bot.adapters.telegram.pacing import Pacing
 from bot.adapters.telegram.polling import LONG_POLL_S, Poller, PollingBot
 from bot.adapters.telegram.settings import (
@@ -53,6 +54,7 @@ from bot.adapters.telegram.settings import (
 from bot.adapters.telegram.transport import AiohttpRequest
 from bot.adapters.telegram.webhook import Webhook
 from bot.bootstrap import Core
+from bot.delivery.outbox import LearnerOutbox
 from bot.messages import InboundEvent
 from bot.web.server import WebServer
 from storage.inbox import Arrival, Entry, already_handled
@@ -92,12 +94,15 @@ async def telegram_bot(
         bot.inbox.start()
         cleanup = asyncio.create_task(bot.forget_old_messages())
         dispatching = asyncio.create_task(bot.dispatcher.run())
+        sending = asyncio.create_task(bot.learners.run())
         try:
             yield bot
         finally:
             cleanup.cancel()
             bot.dispatcher.stop()
+            bot.learners.stop()
             await dispatching
+            await sending
             await bot.close()
 
 
@@ -145,6 +150,8 @@ class TelegramBot:
         self.application.add_handler(TypeHandler(Update, self._on_anything_else))
         self.application.add_error_handler(self._on_error)
         self.dispatcher = support_group.dispatcher(self.application, core.desk)
+        self.learners = LearnerOutbox(core.database, TelegramLearners(self.delivery), core.engine.reach_out)
+        """The outbox to Telegram learners: support's replies, scheduled lessons."""
 
     async def poll(self, stopping: asyncio.Event) -> None:
         poller = Poller(self.application.bot, self.threads, self.store, timeout=self.long_poll_s)
@@ -179,6 +186,10 @@ class TelegramBot:
         await self.inbox.close()
         await self.lanes.drained()
         self.threads.close()
+
+    async def deliver_due(self) -> int:
+        """One pass over both outboxes (to support, to learners); how many rows were sent."""
+        return await self.dispatcher.deliver_due() + await self.learners.deliver_due()
 
     async def drained(self) -> None:
         """Return once every update stored so far is handled and its replies are sent."""

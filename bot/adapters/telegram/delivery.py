@@ -9,13 +9,15 @@ message to edit, and a poll answer, which names only the poll, finds its learner
 Telegram refusing one message (a 400), or a message lost on the way (a network error, a
 5xx), is logged and the turn goes on with the next; a learner who blocked the bot (403)
 gets nothing more this turn. 429s never reach here:
-`Pacing` waits them out.
+`Pacing` waits them out. `deliver` says how the turn went (`Sent`), for the outbox, which
+retries what failed and stops writing to a learner who blocked the bot.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -75,6 +77,20 @@ class _BlockedError(Exception):
     """The learner blocked the bot: nothing else can be sent to them."""
 
 
+@dataclass(frozen=True)
+class Sent:
+    """How a turn's sending went."""
+
+    blocked: bool
+    """Telegram said the learner blocked the bot (403): the rest was not sent."""
+    failed: int
+    """Messages Telegram refused or that were lost on the way."""
+
+
+_FAILED: ContextVar[list[str]] = ContextVar("telegram_failed_calls")
+"""The calls of the turn being sent that failed (set by `deliver`, counted by `_call`)."""
+
+
 @dataclass
 class _Turn:
     target: Target
@@ -100,18 +116,24 @@ class Delivery:
         self.threads = threads
         self.database = threads.database
 
-    async def deliver(self, target: Target, replies: Sequence[Reply]) -> None:
+    async def deliver(self, target: Target, replies: Sequence[Reply]) -> Sent:
         turn = _Turn(target)
+        failed: list[str] = []
+        counting = _FAILED.set(failed)
+        blocked = False
         try:
             if target.press is not None:
                 await self._post("answerCallbackQuery", {"callback_query_id": target.press.query_id})
             for reply in replies:
                 await self._render(turn, reply)
         except _BlockedError:
+            blocked = True
             log.info("chat %s blocked the bot; the rest of this turn is not sent", target.chat_id)
         finally:
+            _FAILED.reset(counting)
             if turn.remembered:
                 await self.threads.run(self._store, turn.remembered)
+        return Sent(blocked, len(failed))
 
     def _store(self, messages: list[RememberedMessage]) -> None:
         with self.database.transaction() as session:
@@ -159,6 +181,7 @@ class Delivery:
             raise _BlockedError from error
         except NetworkError as error:  # as `_call` does: the rest of the turn still goes out
             log.warning("sendPhoto did not reach Telegram: %s", error)
+            _FAILED.get([]).append("sendPhoto")
         else:
             for piece in rest_of_caption:
                 await self._send_text(chat, piece)
@@ -275,4 +298,5 @@ class Delivery:
             log.warning("Telegram refused %s: %s", method, error)
         except NetworkError as error:
             log.warning("%s did not reach Telegram: %s", method, error)
+        _FAILED.get([]).append(method)
         return None

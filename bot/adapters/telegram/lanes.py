@@ -19,7 +19,7 @@ from functools import partial
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[], Awaitable[None]]
+Job = Callable[[], Awaitable[object]]
 OnError = Callable[[Exception], Awaitable[None]]
 
 

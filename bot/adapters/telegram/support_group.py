@@ -35,7 +35,6 @@ from bot.handoff.cases import REASONS
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.dispatch import Dispatcher, Posted, SupportDestination
 from storage.handoffs import HandoffCase
-from storage.learner_messages import DueLearnerMessage
 
 log = logging.getLogger(__name__)
 
@@ -160,27 +159,13 @@ def _resolve_button(handoff_id: int) -> InlineKeyboardMarkup:
     )
 
 
-class TelegramLearners:
-    """Messages from the outbox to Telegram learners, in their private chat with the bot
-    (paced like every other send: the bot's rate limiter is `Pacing`)."""
-
-    platform = "telegram"
-
-    def __init__(self, bot: Bot) -> None:
-        self._bot = bot
-
-    async def send(self, message: DueLearnerMessage) -> None:
-        await self._bot.send_message(chat_id=int(message.conversation_id), text=message.text)
-
-
 def dispatcher(application: Application[Any, Any, Any, Any, Any, Any], desk: HandoffDesk) -> Dispatcher:
-    """What a Telegram process sends: hand-offs to the support group and the webhook (when
-    configured), and the outbox's messages to Telegram learners. Adds the support group's
-    handlers to `application`."""
+    """What a Telegram process sends support: hand-offs to the support group and the webhook
+    (when configured). Adds the support group's handlers to `application`."""
     destinations: list[SupportDestination] = []
     if desk.settings.telegram_chat:
         group = TelegramSupport(application.bot, int(desk.settings.telegram_chat), desk)
         for handler in group.handlers():
             application.add_handler(handler, group=SUPPORT_HANDLERS_GROUP)
         destinations.append(group)
-    return desk.dispatcher(destinations, TelegramLearners(application.bot))
+    return desk.dispatcher(destinations)

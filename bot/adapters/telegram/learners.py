@@ -1,0 +1,27 @@
+"""The outbox's messages to Telegram learners, in their private chat with the bot, rendered
+and paced like every reply (`Delivery`, `Pacing`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.adapters.telegram.delivery import PLATFORM, Delivery, Target
+from bot.delivery.outbox import LearnerUnreachableError
+from bot.delivery.retries import DeliveryRefusedError
+from bot.messages import Reply
+from storage.learner_messages import DueLearnerMessage
+
+
+class TelegramLearners:
+    platform = PLATFORM
+
+    def __init__(self, delivery: Delivery) -> None:
+        self._delivery = delivery
+
+    async def deliver(self, message: DueLearnerMessage, replies: Sequence[Reply]) -> None:
+        chat = int(message.conversation_id)  # a private chat's id is its user's
+        sent = await self._delivery.deliver(Target(chat_id=chat, user_id=chat), replies)
+        if sent.blocked:
+            raise LearnerUnreachableError("Telegram answered 403: the learner blocked the bot")
+        if sent.failed:
+            raise DeliveryRefusedError(f"{sent.failed} of the messages did not reach Telegram")

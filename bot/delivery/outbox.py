@@ -1,0 +1,162 @@
+"""Sending the outbox to learners of one platform, from every serving process.
+
+A row is a support person's reply or note, sent as it was worded, or a scheduled lesson,
+worded by the engine as it goes out (`Engine.reach_out`), so it starts where the learner
+is then. The platform's adapter renders the replies natively (Block Kit, inline keyboards,
+quiz polls) within its rate limits. Rows are claimed in the database (`storage.outbox`),
+so several processes share the outbox without sending a row twice; one learner's rows go
+in order, different learners' side by side. A row whose sender died or failed is claimed
+again: a lesson whose turn had committed is then shown as where the learner is (the open
+step again), so nothing is lost, and what the platform took just before a crash may go
+out twice: the messages in flight. A platform that says the learner blocked the bot marks
+them unreachable: nothing more is tried until they write again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from itertools import groupby
+from typing import Protocol
+
+from bot.delivery.retries import describe, retry_at
+from bot.messages import Outreach, Platform, Reply, TextReply
+from storage.db import Database
+from storage.learner_messages import (
+    DueLearnerMessage,
+    claim_learner_messages,
+    learner_message_failed,
+    learner_message_sent,
+    mark_unreachable,
+)
+
+log = logging.getLogger(__name__)
+
+POLL_S = 1.0
+BATCH = 200
+"""Rows claimed at a time: enough to keep a platform's 30 messages a second busy."""
+
+ReachOut = Callable[[Outreach], tuple[Reply, ...]]
+
+
+class LearnerUnreachableError(Exception):
+    """The platform says the learner cannot be written to (they blocked the bot, or left)."""
+
+
+class LearnerChannel(Protocol):
+    """How a process reaches the learners of the platform it serves: `deliver` shows the
+    replies in the learner's conversation, or raises `DeliveryRefusedError` (retried) or
+    `LearnerUnreachableError`."""
+
+    @property
+    def platform(self) -> str: ...
+
+    async def deliver(self, message: DueLearnerMessage, replies: Sequence[Reply]) -> None: ...
+
+
+class LearnerOutbox:
+    def __init__(
+        self,
+        database: Database,
+        channel: LearnerChannel,
+        reach_out: ReachOut,
+        *,
+        batch: int = BATCH,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.database = database
+        self.channel = channel
+        self._reach_out = reach_out
+        self._batch = batch
+        self._clock = clock
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        """Send what is due, every `POLL_S` (at once again after a full batch), until
+        `stop`: the batch in hand is finished, so no sent row is left unmarked."""
+        self._stopping.clear()
+        while not self._stopping.is_set():
+            sent = 0
+            try:
+                sent = await self.deliver_due()
+            except Exception:  # the database away for a moment must not stop the loop
+                log.exception("the outbox to %s learners could not be read", self.channel.platform)
+            if sent >= self._batch:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), POLL_S)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def deliver_due(self) -> int:
+        """One batch of the rows due; how many were sent."""
+        due = await asyncio.to_thread(self._claim)
+        by_learner = [list(rows) for _, rows in groupby(due, key=lambda row: row.learner_id)]
+        return sum(await asyncio.gather(*(self._send_in_order(rows) for rows in by_learner)))
+
+    def _claim(self) -> list[DueLearnerMessage]:
+        with self.database.transaction() as session:
+            claimed = claim_learner_messages(session, self.channel.platform, self._clock(), self._batch)
+        return sorted(claimed, key=lambda row: (row.learner_id, row.id))
+
+    async def _send_in_order(self, rows: list[DueLearnerMessage]) -> int:
+        """One learner's rows, oldest first: a reply before the "resolved" note after it."""
+        sent = 0
+        for row in rows:
+            sent += await self._send(row)
+        return sent
+
+    async def _send(self, message: DueLearnerMessage) -> int:
+        try:
+            replies = await self._replies(message)
+            if replies:
+                await self.channel.deliver(message, replies)
+        except LearnerUnreachableError as error:
+            log.info("learner %s cannot be reached on %s: %s", message.learner_id, message.platform, error)
+            await asyncio.to_thread(self._write_unreachable, message, describe(error))
+            return 0
+        except Exception as error:
+            again = retry_at(message.attempts, error, self._clock())
+            log.log(
+                logging.WARNING if again else logging.ERROR,
+                "message %s to learner %s failed (attempt %s, %s): %s",
+                message.id,
+                message.learner_id,
+                message.attempts,
+                f"next at {again:%H:%M:%S}" if again else "given up",
+                describe(error),
+            )
+            await asyncio.to_thread(self._write_failed, message.id, describe(error), again)
+            return 0
+        await asyncio.to_thread(self._write_sent, message.id)
+        return 1
+
+    async def _replies(self, message: DueLearnerMessage) -> tuple[Reply, ...]:
+        if message.course_id is None or message.lesson_id is None:
+            return (TextReply(message.text),)
+        outreach = Outreach(
+            id=f"learner-message:{message.id}",
+            learner_id=message.learner_id,
+            platform=Platform(message.platform),
+            course_id=message.course_id,
+            lesson_id=message.lesson_id,
+            retaken=message.attempts > 1,
+        )
+        return await asyncio.to_thread(self._reach_out, outreach)
+
+    def _write_sent(self, message_id: int) -> None:
+        with self.database.transaction() as session:
+            learner_message_sent(session, message_id, self._clock())
+
+    def _write_failed(self, message_id: int, error: str, again: datetime | None) -> None:
+        with self.database.transaction() as session:
+            learner_message_failed(session, message_id, error, again)
+
+    def _write_unreachable(self, message: DueLearnerMessage, error: str) -> None:
+        with self.database.transaction() as session:
+            learner_message_failed(session, message.id, error, None)
+            mark_unreachable(session, message.learner_id, self._clock())

@@ -1,0 +1,77 @@
+"""The one periodic job: every few seconds, what has fallen due moves into the outbox.
+
+APScheduler 3 runs it in each serving process, from memory (no job store: its job stores
+must never be shared between schedulers). Several processes sweeping at once is harmless:
+each batch claims its enrolments in the database (`storage.due_lessons`), so a lesson is
+queued once whichever process takes it; one process's runs never overlap (`max_instances`),
+and runs missed while it was busy or asleep collapse into one (`coalesce`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from storage.db import Database
+from storage.due_lessons import BATCH, queue_due_lessons
+
+log = logging.getLogger(__name__)
+
+EVERY_S = 5.0
+"""How often due lessons are looked for: a lesson goes out within seconds of its time."""
+
+
+class DueSweep:
+    def __init__(
+        self, database: Database, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._scheduler: AsyncIOScheduler | None = None
+
+    def sweep(self) -> int:
+        """Queue everything due now, batch by batch (each its own transaction); how many."""
+        now, total = self._clock(), 0
+        while True:
+            with self._database.transaction() as session:
+                moved = queue_due_lessons(session, now, BATCH)
+            total += moved
+            if moved < BATCH:
+                break
+        if total:
+            log.info("%s due lessons queued", total)
+        return total
+
+    async def sweep_now(self) -> int:
+        return await asyncio.to_thread(self.sweep)
+
+    def start(self, every_s: float = EVERY_S) -> None:
+        """Sweep every `every_s` seconds on the running event loop, from now on."""
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._scheduler.add_job(
+            self._run,
+            "interval",
+            seconds=every_s,
+            id="due-lessons",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=int(every_s * 10),
+            next_run_time=datetime.now(UTC),
+        )
+        self._scheduler.start()
+
+    def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+
+    async def _run(self) -> None:
+        try:
+            await self.sweep_now()
+        except Exception:  # the database away for a moment: the next run tries again
+            log.exception("the sweep of due lessons failed")
