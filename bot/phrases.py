@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 
 FALLBACK_LOCALE = "en"
 
@@ -107,6 +108,14 @@ _PHRASES: dict[str, dict[str, str | Plural]] = {
         "ko": "좋아요! 준비되면 resume을 입력하세요.",
     },
     "course_done": {"en": "🎉 You've finished “{title}”!", "ko": "🎉 “{title}” 코스를 마쳤어요!"},
+    "next_lesson_scheduled": {
+        "en": "Your next lesson, “{title}”, comes {when}. See you then!",
+        "ko": "다음 레슨 “{title}”, {when}에 보내 드릴게요. 그때 만나요!",
+    },
+    "when_today": {"en": "today at {time}", "ko": "오늘 {time}"},
+    "when_tomorrow": {"en": "tomorrow at {time}", "ko": "내일 {time}"},
+    "when_this_week": {"en": "on {weekday} at {time}", "ko": "{weekday} {time}"},
+    "when_later": {"en": "on {day} {month} at {time}", "ko": "{month_number}월 {day}일 {time}"},
     "course_again": {
         "en": "You've already finished “{title}”. Starting it again from the first lesson.",
         "ko": "“{title}” 코스는 이미 마쳤어요. 첫 레슨부터 다시 시작할게요.",
@@ -350,6 +359,37 @@ def phrase(key: str, locale: str, **values: object) -> str:
             raise TypeError(f"phrase {key!r} counts {text.by!r}, which must be an int, not {count!r}")
         text = text.pick(plural_category(language, count))
     return text.format(**values) if values else text
+
+
+WEEKDAY_NAMES = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "ko": ("월요일", "화요일", "수요일", "목요일", "금요일", "토요일", "일요일"),
+}
+MONTH_NAMES = {
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+}  # fmt: skip
+
+
+def when(local: datetime, today: date, locale: str) -> str:
+    """When something happens, as the learner would say it: "tomorrow at 09:00", "on Monday
+    at 09:00", "on 14 December at 09:00"; `local` and `today` are on the learner's clock."""
+    language = locale.split("-", 1)[0]
+    days = (local.date() - today).days
+    time_of_day = local.strftime("%H:%M")
+    if days <= 0:
+        return phrase("when_today", locale, time=time_of_day)
+    if days == 1:
+        return phrase("when_tomorrow", locale, time=time_of_day)
+    if days < 7:
+        weekday = WEEKDAY_NAMES.get(language, WEEKDAY_NAMES[FALLBACK_LOCALE])[local.weekday()]
+        return phrase("when_this_week", locale, weekday=weekday, time=time_of_day)
+    month = MONTH_NAMES.get(language, MONTH_NAMES[FALLBACK_LOCALE])[local.month - 1]
+    return phrase(
+        "when_later", locale, day=local.day, month=month, month_number=local.month, time=time_of_day
+    )
 
 
 def phrase_keys() -> tuple[str, ...]:

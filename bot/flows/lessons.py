@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlalchemy import bindparam, select
 
 from bot.content.model import (
+    AfterPrevious,
     AskChoice,
     AskText,
     Branch,
@@ -29,6 +30,8 @@ from bot.content.model import (
 )
 from bot.flows import quizzes, surveys
 from bot.messages import Choice, ChoiceAccepted, ChoicePrompt, ImageReply, LinkReply
+from bot.phrases import when
+from bot.schedule.timing import next_lesson_due
 from bot.schedule.zones import known_zone
 from bot.state import LessonFrame, OpenPrompt, PromptKind
 from bot.turn import Turn
@@ -212,6 +215,9 @@ def _finish_lesson(turn: Turn, course: Course, lesson: Lesson) -> None:
     if position + 1 < len(course.lessons):
         upcoming = course.lessons[position + 1]
         enrolment.lesson_id = upcoming.id
+        if not isinstance(course.schedule.cadence, AfterPrevious):
+            _schedule_next(turn, course, upcoming, enrolment)
+            return
         turn.ask(
             turn.say("next_lesson_prompt", title=turn.text(upcoming.title)),
             PromptKind.NEXT_LESSON,
@@ -226,6 +232,17 @@ def _finish_lesson(turn: Turn, course: Course, lesson: Lesson) -> None:
         enrolment.completed_at = turn.now
         turn.mark("course_completed", course.id)
     turn.send_text(turn.say("course_done", title=turn.text(course.title)))
+
+
+def _schedule_next(turn: Turn, course: Course, upcoming: Lesson, enrolment: Enrolment) -> None:
+    """A course on a cadence: the next lesson comes when the schedule says, inside the
+    window on the learner's clock (`bot.schedule.timing`); the sweep sends it then."""
+    zone = turn.zone
+    due = next_lesson_due(course.schedule, zone, turn.now)
+    enrolment.next_due_at = due
+    when_text = when(due.astimezone(zone), turn.now.astimezone(zone).date(), turn.locale)
+    turn.send_text(turn.say("next_lesson_scheduled", title=turn.text(upcoming.title), when=when_text))
+    turn.mark("lesson_scheduled", f"{course.id}/{upcoming.id}", due.isoformat())
 
 
 # --- answers --------------------------------------------------------------------------

@@ -71,8 +71,8 @@ def test_no_phrase_hedges_a_form_in_brackets(key: str, locale: str, count: int) 
     """No "question(s)", and no Korean particle pair like 을(를) either: say it one way."""
     values = dict.fromkeys(("count", "total", "done", "number", "percent", "correct", "mark"), count)
     words = dict.fromkeys(("title", "name", "answer", "low", "high", "status", "passed"), "x")
-    others = dict.fromkeys(
-        ("hours", "agent", "text", "question", "language", "code", "available", "zone", "time", "places"), "x"
-    )
+    named = ["hours", "agent", "text", "question", "language", "code", "available", "zone", "time"]
+    when = ["places", "when", "weekday", "day", "month", "month_number"]
+    others = dict.fromkeys([*named, *when], "x")
     text = phrase(key, locale, **values, **words, **others, command="/x")
     assert [hedge for hedge in ("(s)", "(es)", "(으)", "(를)", "(는)", "(가)", "(과)") if hedge in text] == []

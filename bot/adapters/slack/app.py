@@ -245,10 +245,8 @@ class SlackBot:
         """Whether the token Bolt found for the request is that of the learner's workspace.
         With many workspaces Bolt takes the workspace from `authorizations` before
         `team_id`, so an event from a workspace that never installed the app can come with
-        another one's token. (With one workspace there is one token, and Slack sends only
-        what its installation may see.)"""
-        if not self.settings.multi_workspace:
-            return True
+        another one's token; with one workspace, a request naming another workspace is not
+        Slack's for this app."""
         authorized = context.authorize_result.team_id if context.authorize_result is not None else None
         if authorized == incoming.team:
             return True
