@@ -1,0 +1,287 @@
+"""Scheduled lessons to many Telegram learners: the sweep, and the outbox within and without
+Telegram's limits.
+
+N learners (Telegram identities) are each due lesson two of a small course, whose lesson is
+one message after its heading: the sweep (`storage.due_lessons`) moves them into the outbox,
+and the real Telegram adapter's outbox (`bot.delivery.outbox`, `Pacing`, PTB) sends them to
+the fake Bot API (tests/telegram/fake_bot_api.py) in a child process, as Telegram would be
+elsewhere. Measured: the sweep's seconds; messages a second with Telegram's limits (30 a
+second for the bot, one a second per chat) over `--throttled-seconds`, after a 5 s start;
+and with the limits lifted until every lesson is sent. Prints one JSON object last;
+`--readme` writes README's rows.
+
+    .venv/bin/python bench/broadcast.py [--learners 100000] [--database-url URL] [--throttled-seconds 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[0] = str(ROOT)  # this file's folder would hide the `telegram` package
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+from sqlalchemy import func, insert, select  # noqa: E402
+
+from bench.readme import update_readme_row  # noqa: E402
+from bot.adapters.telegram.app import telegram_bot  # noqa: E402
+from bot.adapters.telegram.pacing import Pacing  # noqa: E402
+from bot.adapters.telegram.settings import TelegramSettings  # noqa: E402
+from bot.content.loader import load_content  # noqa: E402
+from bot.delivery.sweep import DueSweep  # noqa: E402
+from bot.engine import Engine  # noqa: E402
+from storage.db import Database  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from storage.models import Enrolment, Learner, LearnerIdentity, LearnerMessage  # noqa: E402
+from tests.cores import core_of  # noqa: E402
+from tests.telegram.fake_bot_api import TOKEN, FakeTelegram  # noqa: E402
+from tests.telegram.fake_chats import Person  # noqa: E402
+
+FIRST_ID = 700_000_000
+LIMIT = 30.0
+"""Telegram's messages a second for one bot."""
+TARGETS = {"throttled_share_of_limit": 0.95, "unthrottled_messages_per_second": 2000, "sweep_seconds": 2.0}
+WARM_UP_S = 5.0
+COURSE = """\
+kind: course
+id: news
+title: News
+lessons:
+  - id: one
+    title: One
+    steps:
+      - say: Welcome.
+  - id: two
+    title: Two
+    steps:
+      - say: Here is what is new this week.
+"""
+
+
+# --- the fake Telegram (child process) -----------------------------------------------------
+
+
+async def fake_server(learners: int) -> None:
+    fake = FakeTelegram()
+    await fake.start()
+    for n in range(learners):
+        fake.chats.join(Person(FIRST_ID + n, f"Learner{n}", language_code="en"))
+    sent: list[float] = []
+    fake.watchers.append(lambda what, _chat: sent.append(time.perf_counter()) if what == "sent" else None)
+    print(json.dumps({"root": fake.root}), flush=True)
+    loop = asyncio.get_running_loop()
+    while (line := (await loop.run_in_executor(None, sys.stdin.readline)).strip()) != "bye":
+        # "count FROM": messages sent since FROM (perf_counter of this process's clock)
+        start = float(line.split()[1]) if line.startswith("count") else 0.0
+        times = [at for at in sent if at >= start]
+        print(
+            json.dumps({"now": time.perf_counter(), "messages": len(times), "first": min(times, default=0)})
+        )
+        sys.stdout.flush()
+    await fake.close()
+
+
+# --- the learners and the bot (this process) -----------------------------------------------
+
+
+def seed(database: Database, learners: int) -> None:
+    """`learners` learners on Telegram, each done with lesson one and due lesson two now."""
+    now = datetime.now(UTC)
+    with database.transaction() as session:
+        connection = session.connection()
+        for start in range(0, learners, 10_000):
+            chunk = range(start, min(start + 10_000, learners))
+            connection.execute(
+                insert(Learner),
+                [
+                    {"id": n + 1, "created_at": now, "last_seen_at": now, "attributes": {}, "answers": {}}
+                    for n in chunk
+                ],
+            )
+            connection.execute(
+                insert(LearnerIdentity),
+                [
+                    {
+                        "learner_id": n + 1,
+                        "platform": "telegram",
+                        "workspace": "",
+                        "user_id": str(FIRST_ID + n),
+                        "conversation_id": str(FIRST_ID + n),
+                        "created_at": now,
+                    }
+                    for n in chunk
+                ],
+            )
+            connection.execute(
+                insert(Enrolment),
+                [
+                    {
+                        "learner_id": n + 1,
+                        "course_id": "news",
+                        "status": "active",
+                        "lesson_id": "two",
+                        "completed_lessons": ["one"],
+                        "started_at": now - timedelta(days=7),
+                        "last_activity_at": now - timedelta(days=7),
+                        "next_due_at": now - timedelta(seconds=1),
+                    }
+                    for n in chunk
+                ],
+            )
+
+
+class FakeServer:
+    def __init__(self, child: asyncio.subprocess.Process, root: str) -> None:
+        self.child, self.root = child, root
+
+    @classmethod
+    async def start(cls, learners: int) -> FakeServer:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--fake-server",
+            "--learners",
+            str(learners),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert child.stdout is not None
+        root = json.loads(await child.stdout.readline())["root"]
+        return cls(child, root)
+
+    async def count(self, since: float = 0.0) -> dict[str, float]:
+        assert self.child.stdin is not None
+        assert self.child.stdout is not None
+        self.child.stdin.write(f"count {since}\n".encode())
+        return dict(json.loads(await self.child.stdout.readline()))
+
+    async def stop(self) -> None:
+        assert self.child.stdin is not None
+        self.child.stdin.write(b"bye\n")
+        await self.child.wait()
+
+
+def unsent(database: Database) -> int:
+    with database.transaction() as session:
+        pending = select(func.count()).select_from(LearnerMessage).where(LearnerMessage.status == "pending")
+        return int(session.scalar(pending) or 0)
+
+
+async def throttled(database: Database, engine: Engine, learners: int, seconds: float) -> dict[str, float]:
+    fake = await FakeServer.start(learners)
+    try:
+        settings = TelegramSettings(token=TOKEN, api_root=fake.root)
+        async with telegram_bot(core_of(engine), settings, pacing=Pacing()) as bot:
+            await asyncio.sleep(WARM_UP_S)
+            start = (await fake.count())["now"]
+            await asyncio.sleep(seconds)
+            counted = await fake.count(start)
+            bot.learners.stop()
+        rate = counted["messages"] / (counted["now"] - start)
+    finally:
+        await fake.stop()
+    return {"messages_per_second": round(rate, 1), "seconds": seconds, "messages": counted["messages"]}
+
+
+async def unthrottled(database: Database, engine: Engine, learners: int) -> dict[str, float]:
+    fake = await FakeServer.start(learners)
+    try:
+        settings = TelegramSettings(token=TOKEN, api_root=fake.root)
+        started = time.perf_counter()
+        async with telegram_bot(core_of(engine), settings, pacing=Pacing(overall=0, chat_burst=0)) as bot:
+            while await asyncio.to_thread(unsent, database):
+                await asyncio.sleep(0.5)
+            bot.learners.stop()
+        elapsed = time.perf_counter() - started
+        counted = await fake.count()
+    finally:
+        await fake.stop()
+    return {
+        "messages_per_second": round(counted["messages"] / elapsed, 1),
+        "seconds": round(elapsed, 2),
+        "messages": counted["messages"],
+    }
+
+
+@contextmanager
+def fresh_database(url: str | None) -> Iterator[Database]:
+    with tempfile.TemporaryDirectory() as folder:
+        database = Database(url or f"sqlite:///{folder}/broadcast.db")
+        try:
+            upgrade(database)
+            yield database
+        finally:
+            database.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=100_000)
+    parser.add_argument(
+        "--database-url", help="an empty PostgreSQL database (default: SQLite in a temp folder)"
+    )
+    parser.add_argument("--throttled-seconds", type=float, default=60.0)
+    parser.add_argument("--readme", action="store_true", help="write the figures into README.md")
+    parser.add_argument("--fake-server", action="store_true", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.fake_server:
+        asyncio.run(fake_server(arguments.learners))
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "news.yaml").write_text(COURSE, encoding="utf-8")
+        content = load_content([Path(folder)])
+    load = os.getloadavg()[0]
+    with fresh_database(arguments.database_url) as database:
+        engine = Engine(content, database)
+        seed(database, arguments.learners)
+        started = time.perf_counter()
+        queued = DueSweep(database).sweep()
+        sweep_seconds = time.perf_counter() - started
+        assert queued == arguments.learners, (queued, arguments.learners)
+        limited = asyncio.run(throttled(database, engine, arguments.learners, arguments.throttled_seconds))
+        free = asyncio.run(unthrottled(database, engine, arguments.learners))
+    backend = "PostgreSQL" if arguments.database_url else "SQLite"
+    machine = f"{platform.machine()}, {os.cpu_count()} cores"
+    result = {
+        "learners": arguments.learners,
+        "database": backend,
+        "sweep_seconds": round(sweep_seconds, 3),
+        "throttled_messages_per_second": limited["messages_per_second"],
+        "throttled_share_of_limit": round(limited["messages_per_second"] / LIMIT, 3),
+        "unthrottled_messages_per_second": free["messages_per_second"],
+        "throttled": limited,
+        "unthrottled": free,
+        "targets": TARGETS,
+        "load_average_at_start": round(load, 2),
+        "machine": machine,
+    }
+    if arguments.readme:
+        summary = (
+            f"{arguments.learners:,} due lessons: sweep {result['sweep_seconds']} s; "
+            f"{result['throttled_messages_per_second']} msg/s with Telegram's limits "
+            f"({result['throttled_share_of_limit']:.0%} of 30); {result['unthrottled_messages_per_second']} "
+            "msg/s without"
+        )
+        update_readme_row(
+            ROOT / "README.md",
+            f"broadcast ({backend})",
+            summary,
+            "sweep < 2 s; ≥ 95% of 30/s; ≥ 2,000/s unthrottled",
+            machine,
+        )
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
