@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.config import HandoffSettings
 from bot.content.model import ContentPack
@@ -135,18 +136,7 @@ class Engine:
             _refresh_profile(learner, event)
             if event.conversation_id and identity.conversation_id != event.conversation_id:
                 move_conversation(session, identity, event.conversation_id)
-            turn = Turn(
-                session=session,
-                learner=learner,
-                conversation=load_conversation(learner.conversation),
-                content=self.content,
-                faq=self.faq,
-                platform=sender.platform.value,
-                now=now,
-                first_contact=first_contact,
-                handoff=self.handoff,
-                default_zone=self.default_zone,
-            )
+            turn = self._turn(session, learner, sender.platform, now, first_contact=first_contact)
             route(turn, event)
             learner.conversation = dump_conversation(turn.conversation)
             learner.last_seen_at = now
@@ -170,18 +160,7 @@ class Engine:
             if learner is None or not learner.subscribed or learner.unreachable_at is not None:
                 return ()
             loaded = snapshot(learner)
-            turn = Turn(
-                session=session,
-                learner=learner,
-                conversation=load_conversation(learner.conversation),
-                content=self.content,
-                faq=self.faq,
-                platform=outreach.platform.value,
-                now=now,
-                first_contact=False,
-                handoff=self.handoff,
-                default_zone=self.default_zone,
-            )
+            turn = self._turn(session, learner, outreach.platform, now, first_contact=False)
             if first_time:
                 lessons.deliver_due_lesson(turn, outreach.course_id, outreach.lesson_id)
             elif turn.conversation.stack:  # its sender died after the turn: show it again
@@ -190,6 +169,28 @@ class Engine:
             save_learner(session, loaded, learner)  # not `last_seen_at`: the learner did nothing
             record_interactions(session, learner.id, turn.platform, now, _turn_rows(turn))
             return tuple(turn.replies)
+
+    def _turn(
+        self,
+        session: Session,
+        learner: LearnerRecord,
+        platform: Platform,
+        now: datetime,
+        *,
+        first_contact: bool,
+    ) -> Turn:
+        return Turn(
+            session=session,
+            learner=learner,
+            conversation=load_conversation(learner.conversation),
+            content=self.content,
+            faq=self.faq,
+            platform=platform.value,
+            now=now,
+            first_contact=first_contact,
+            handoff=self.handoff,
+            default_zone=self.default_zone,
+        )
 
 
 OUTREACH = "outreach"

@@ -17,11 +17,15 @@ Through the doors
   Learners' events go to `Engine.handle(event) -> tuple[Reply, ...]`; a standing page
   (Slack's App Home) reads `Engine.overview(sender)`. Both block on the database, so they
   run off the event loop (`database_work`). Support people's actions (a thread reply, a
-  "Mark resolved") go to `bot.handoff.cases` (`relay_reply`, `resolve`). An adapter's own
+  "Mark resolved") go through the `HandoffDesk` (`reply`, `resolve`). An adapter's own
   tables are only its platform state: the inbox of stored requests, polling cursors, the
   messages it has on screen (`storage.inbox`, `storage.platform_state`).
 
 Out
+  What the bot says first comes from the outbox to learners (`bot.delivery.outbox`): the
+  adapter provides a `LearnerChannel` whose `deliver(message, replies)` shows the replies in
+  the learner's conversation with the same rendering as answers, and raises
+  `LearnerUnreachableError` when the platform says the learner blocked the bot.
   Every `Reply` type is rendered natively where the platform has the concept (buttons,
   Block Kit, inline keyboards, quiz polls) and as numbered text where it does not; a
   `ChoiceAccepted` updates the pressed message in place if the platform can. The replies of
@@ -31,9 +35,8 @@ Out
 Reliability
   A request the platform will not resend should be stored before it is acknowledged
   (`inbox_worker` works each learner's stored requests off in order and takes over those of
-  a dead process), so that acknowledging and then losing it in a crash cannot happen. Slack
-  does this today; Telegram's long polling moves its offset only past handled updates, and
-  its webhook is to store first as well (the second wave's `serve`).
+  a dead process), so that acknowledging and then losing it in a crash cannot happen: Slack's
+  requests and Telegram's updates (by webhook and by polling) both are.
 
 Shared here: `console` (the terminal), `inbox_worker`, `database_work` and `gathered_calls`;
 each platform's package (`slack/`, `telegram/`) keeps its translation, rendering and state.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from sqlalchemy import select, update
@@ -39,6 +40,25 @@ def lesson_two_due_now(database: Database) -> None:
         session.execute(update(Enrolment).values(next_due_at=datetime.now(UTC) - timedelta(seconds=1)))
 
 
+class Walker(Protocol):
+    """A learner of either platform's harness."""
+
+    async def say(self, text: str) -> None: ...
+
+    async def press(self, label: str) -> object: ...
+
+
+async def took_lesson_one_and_said_later(learner: Walker, database: Database) -> None:
+    """Lesson one of Basics done, "Later" pressed: lesson two is then due (what the schedule
+    will have written when lesson one ended)."""
+    await learner.say("courses")
+    await learner.press("Basics")
+    await learner.press("Red")
+    await learner.say("Apollo")
+    await learner.press("Later")
+    lesson_two_due_now(database)
+
+
 def labels(message: SlackMessage) -> list[str]:
     return [button["text"]["text"] for button in message.buttons()]
 
@@ -57,12 +77,7 @@ def test_a_due_lesson_reaches_a_telegram_learner_and_its_quiz_works(
     async def scenario() -> None:
         async with telegram_world(Engine(pack, database), "polling") as world:
             ann = TelegramLearner(world, ANN)
-            await ann.say("courses")
-            await ann.press("Basics")
-            await ann.press("Red")
-            await ann.say("Apollo")
-            await ann.press("Later")
-            lesson_two_due_now(database)
+            await took_lesson_one_and_said_later(ann, database)
 
             assert await DueSweep(database).sweep_now() == 1
             await deliver_everything(world.bot)
@@ -86,12 +101,7 @@ def test_a_due_lesson_reaches_a_slack_learner_and_its_buttons_work(
     async def scenario() -> None:
         async with slack_world(Engine(pack, database)) as world:
             ann = world.learner("U0ANN")
-            await ann.say("courses")
-            await ann.press("Basics")
-            await ann.press("Red")
-            await ann.say("Apollo")
-            await ann.press("Later")
-            lesson_two_due_now(database)
+            await took_lesson_one_and_said_later(ann, database)
 
             assert await DueSweep(database).sweep_now() == 1
             await deliver_everything(world.bot)
@@ -119,12 +129,7 @@ def test_a_learner_who_blocked_the_bot_is_unreachable_until_they_write_again(
         async with telegram_world(Engine(pack, database), "polling") as world:
             world.expect_refusals = True
             ann = TelegramLearner(world, ANN)
-            await ann.say("courses")
-            await ann.press("Basics")
-            await ann.press("Red")
-            await ann.say("Apollo")
-            await ann.press("Later")
-            lesson_two_due_now(database)
+            await took_lesson_one_and_said_later(ann, database)
             world.fake.fail_next("sendMessage", ApiError(403, "Forbidden: bot was blocked by the user"))
 
             assert await DueSweep(database).sweep_now() == 1

@@ -103,6 +103,9 @@ def test_a_learner_takes_the_onboarding_course_in_telegram(
             live = [m.text for m in ann.transcript() if any(b.callback_data for b in m.buttons)]
             assert live == []
             assert set(fake.commands) == {"", "en", "ko"}
+            assert [command["command"] for command in fake.commands["en"]] == [
+                "start", "courses", "progress", "ask", "language", "timezone", "stop", "help",
+            ]  # fmt: skip
             assert fake.allowed_updates == ["message", "callback_query", "poll_answer"]
 
     asyncio.run(scenario())

@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "courses", "progress", "ask", "language", "stop", "help")
+COMMANDS = ("start", "courses", "progress", "ask", "language", "timezone", "stop", "help")
 DESCRIPTIONS: dict[str, dict[str, str]] = {
     "en": {
         "start": "Start, or pick up where you left off",
@@ -24,6 +24,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "progress": "Your lessons and quiz scores so far",
         "ask": "Ask a question about the product",
         "language": "Change the language I speak",
+        "timezone": "Set your time zone, so lessons come at a good hour",
         "stop": "Stop messages I send on my own",
         "help": "What I can do",
     },
@@ -33,6 +34,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "progress": "지금까지의 레슨과 퀴즈 점수",
         "ask": "제품에 대해 질문하기",
         "language": "사용할 언어 바꾸기",
+        "timezone": "시간대 설정 (레슨을 알맞은 시간에 받기)",
         "stop": "먼저 보내는 메시지 받지 않기",
         "help": "할 수 있는 일 보기",
     },
