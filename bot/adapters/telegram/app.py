@@ -88,7 +88,8 @@ async def telegram_bot(
     """A bot that has checked its token (`getMe`) and set its command menu, ready to
     `poll` or `listen`, working off what the inbox holds for it; on exit it finishes the
     updates in hand."""
-    bot = TelegramBot(core, settings, pacing or Pacing(), long_poll_s, inbox_lease_s)
+    pacing = pacing or Pacing(overall=settings.messages_per_second)
+    bot = TelegramBot(core, settings, pacing, long_poll_s, inbox_lease_s)
     async with bot.application:
         await register_commands(bot.application.bot, core.content.locales, core.content.default_locale)
         bot.inbox.start()

@@ -33,6 +33,9 @@ class TelegramSettings:
     """A self-hosted Bot API server (`http://127.0.0.1:8081`); None for Telegram's own."""
     webhook_secret: str | None = field(default=None, repr=False)
     webhook_url: str | None = None
+    messages_per_second: float = 30.0
+    """The bot's overall sending rate: Telegram's free limit, unless the deployment pays for
+    broadcasts (`allow_paid_broadcast`, up to 1,000) or runs its own Bot API server."""
 
     @property
     def base_url(self) -> str:
@@ -77,8 +80,9 @@ def telegram_settings(environ: Mapping[str, str], *, webhook: bool, url: str | N
         api_root = api_root.rstrip("/")
         if api_root.endswith("/bot"):
             api_root = api_root[: -len("/bot")]
+    rate = _messages_per_second(get("TELEGRAM_MESSAGES_PER_SECOND"))
     if not webhook:
-        return TelegramSettings(token=token, api_root=api_root)
+        return TelegramSettings(token=token, api_root=api_root, messages_per_second=rate)
     secret = get("TELEGRAM_WEBHOOK_SECRET")
     if secret is None or not SECRET_PATTERN.match(secret):
         raise TelegramConfigError(
@@ -92,7 +96,24 @@ def telegram_settings(environ: Mapping[str, str], *, webhook: bool, url: str | N
             "--webhook needs --url, the public https:// address Telegram should send updates to "
             "(e.g. https://bot.example.com/telegram)"
         )
-    return TelegramSettings(token=token, api_root=api_root, webhook_secret=secret, webhook_url=url)
+    return TelegramSettings(
+        token=token, api_root=api_root, webhook_secret=secret, webhook_url=url, messages_per_second=rate
+    )
+
+
+def _messages_per_second(value: str | None) -> float:
+    if value is None:
+        return 30.0
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = 0.0
+    if not 1 <= rate <= 1000:
+        raise TelegramConfigError(
+            f"TELEGRAM_MESSAGES_PER_SECOND must be a number from 1 to 1000 (Telegram's free limit is 30; "
+            f"paid broadcasts allow up to 1000), not {value!r}"
+        )
+    return rate
 
 
 class _TokenMask(logging.Filter):
