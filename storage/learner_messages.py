@@ -122,3 +122,14 @@ def learner_message_failed(session: Session, message_id: int, error: str, retry_
 def mark_unreachable(session: Session, learner_id: int, now: datetime) -> None:
     """The platform said the learner cannot be written to: the bot stops speaking first."""
     session.execute(update(_LEARNERS).where(_LEARNERS.c.id == learner_id).values(unreachable_at=now))
+
+
+def release_learner_messages(session: Session, message_ids: list[int], now: datetime) -> None:
+    """Hand back rows claimed but not begun (a process stopping): due now, the claim's
+    attempt not counted, so the next process takes them at once."""
+    if message_ids:
+        session.execute(
+            update(_TO_LEARNERS)
+            .where(_TO_LEARNERS.c.id.in_(message_ids), _TO_LEARNERS.c.status == "pending")
+            .values(next_attempt_at=now, attempts=_TO_LEARNERS.c.attempts - 1)
+        )

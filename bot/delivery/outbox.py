@@ -31,6 +31,7 @@ from storage.learner_messages import (
     learner_message_failed,
     learner_message_sent,
     mark_unreachable,
+    release_learner_messages,
 )
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,10 @@ log = logging.getLogger(__name__)
 POLL_S = 1.0
 BATCH = 200
 """Rows claimed at a time: enough to keep a platform's 30 messages a second busy."""
+SENDING_AT_ONCE = 48
+"""Learners whose rows are being sent at one moment; the rest of a batch waits its turn,
+so a stop only waits for these (at Telegram's 30 a second, a few seconds) and hands the
+waiting rows back."""
 
 ReachOut = Callable[[Outreach], tuple[Reply, ...]]
 
@@ -73,10 +78,11 @@ class LearnerOutbox:
         self._batch = batch
         self._clock = clock
         self._stopping = asyncio.Event()
+        self._sending = asyncio.Semaphore(SENDING_AT_ONCE)
 
     async def run(self) -> None:
         """Send what is due, every `POLL_S` (at once again after a full batch), until
-        `stop`: the batch in hand is finished, so no sent row is left unmarked."""
+        `stop`: the rows being sent are finished and marked, the others handed back."""
         self._stopping.clear()
         while not self._stopping.is_set():
             sent = 0
@@ -104,10 +110,15 @@ class LearnerOutbox:
         return sorted(claimed, key=lambda row: (row.learner_id, row.id))
 
     async def _send_in_order(self, rows: list[DueLearnerMessage]) -> int:
-        """One learner's rows, oldest first: a reply before the "resolved" note after it."""
+        """One learner's rows, oldest first: a reply before the "resolved" note after it.
+        Once `stop` is called, the rows not begun yet are handed back, due now."""
         sent = 0
-        for row in rows:
-            sent += await self._send(row)
+        for index, row in enumerate(rows):
+            async with self._sending:
+                if self._stopping.is_set():
+                    await asyncio.to_thread(self._write_released, [each.id for each in rows[index:]])
+                    break
+                sent += await self._send(row)
         return sent
 
     async def _send(self, message: DueLearnerMessage) -> int:
@@ -147,6 +158,10 @@ class LearnerOutbox:
             retaken=message.attempts > 1,
         )
         return await asyncio.to_thread(self._reach_out, outreach)
+
+    def _write_released(self, message_ids: list[int]) -> None:
+        with self.database.transaction() as session:
+            release_learner_messages(session, message_ids, self._clock())
 
     def _write_sent(self, message_id: int) -> None:
         with self.database.transaction() as session:
