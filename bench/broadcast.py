@@ -252,7 +252,7 @@ def main() -> None:
         limited = asyncio.run(throttled(database, engine, arguments.learners, arguments.throttled_seconds))
         free = asyncio.run(unthrottled(database, engine, arguments.learners))
     backend = "PostgreSQL" if arguments.database_url else "SQLite"
-    machine = f"{platform.machine()}, {os.cpu_count()} cores"
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     result = {
         "learners": arguments.learners,
         "database": backend,
