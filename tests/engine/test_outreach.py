@@ -3,6 +3,7 @@ who moved on, said `stop`, or is in the middle of something (that waits an hour)
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -68,9 +69,11 @@ def lesson_two(database: Database, id: str = "outreach-1") -> Outreach:
     return Outreach(id, learner_id(database), Platform.CONSOLE, "basics", "two")
 
 
-def test_a_due_lesson_reaches_the_learner_once(engine: Engine, database: Database) -> None:
+def test_a_due_lesson_reaches_the_learner_once(engine: Engine, database: Database, clock: Clock) -> None:
     chat = Chat(engine)
     finished_lesson_one_and_said_later(chat)
+    last_seen = clock.now
+    clock.advance(days=2)
 
     replies = chat.replies = engine.reach_out(lesson_two(database))
 
@@ -79,19 +82,32 @@ def test_a_due_lesson_reaches_the_learner_once(engine: Engine, database: Databas
         TextReply("Time for a quiz."),
         TextReply("📝 Quiz: Check (3 questions)"),
     )
-    assert engine.reach_out(lesson_two(database)) == ()  # a retry after a crash: done once
+    with database.transaction() as session:
+        logged = session.execute(
+            select(Interaction.direction, Interaction.kind).where(Interaction.at == clock.now)
+        ).all()
+        seen = session.scalars(select(Learner.last_seen_at)).one()
+    assert ("mark", "lesson_started") in logged
+    assert [row for row in logged if row.direction == "in"] == []  # the learner did nothing
+    assert seen == last_seen
+    assert engine.reach_out(lesson_two(database)) == ()  # delivered twice: done once
     assert chat.press("Red")[:2] == (  # the quiz is open for her
         ChoiceAccepted("4", "Red"),
         TextReply("✅ Correct!\nYes, red is a colour.\nColours are not numbers."),
     )
-    with database.transaction() as session:
-        logged = session.execute(
-            select(Interaction.direction, Interaction.kind).where(Interaction.content_id == "basics/two")
-        ).all()
-        seen = session.scalars(select(Learner.last_seen_at)).one()
-    assert ("mark", "lesson_started") in logged
-    assert all(direction != "in" for direction, _ in logged)
-    assert seen < engine.clock() + timedelta(seconds=1)
+
+
+def test_a_retried_outreach_whose_turn_committed_shows_the_open_step_again(
+    engine: Engine, database: Database
+) -> None:
+    chat = Chat(engine)
+    finished_lesson_one_and_said_later(chat)
+    first = engine.reach_out(lesson_two(database))  # committed; its sender then died
+
+    again = engine.reach_out(replace(lesson_two(database), retaken=True))
+
+    assert again != ()
+    assert again[-1] == first[-1]  # the quiz question that was open, shown again
 
 
 def test_a_learner_in_the_middle_of_a_lesson_is_not_interrupted(
