@@ -150,7 +150,9 @@ def _core(settings: Settings) -> Iterator[Core]:
     database = Database(settings.database_url)
     try:
         _database_ready(database)
-        yield assemble(content, database, settings.handoff, settings.default_timezone)
+        yield assemble(
+            content, database, settings.handoff, settings.default_timezone, settings.survey_quiet_days
+        )
     finally:
         database.dispose()
 

@@ -8,6 +8,7 @@ platform state, passed in rather than reached for through another object.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import HandoffSettings
@@ -32,13 +33,25 @@ class Core:
 
 
 def assemble(
-    content: ContentPack, database: Database, handoff: HandoffSettings, default_timezone: str = "UTC"
+    content: ContentPack,
+    database: Database,
+    handoff: HandoffSettings,
+    default_timezone: str = "UTC",
+    survey_quiet_days: int = 30,
 ) -> Core:
     """The core on `content` and `database`, handing off as `handoff` says; learners whose
-    zone nobody told us are in `default_timezone` (the setting, already checked)."""
+    zone nobody told us are in `default_timezone`, and surveys sent on triggers keep
+    `survey_quiet_days` apart (the settings, already checked)."""
+    engine = Engine(
+        content,
+        database,
+        handoff=handoff,
+        default_zone=ZoneInfo(default_timezone),
+        survey_quiet=timedelta(days=survey_quiet_days),
+    )
     return Core(
-        engine=Engine(content, database, handoff=handoff, default_zone=ZoneInfo(default_timezone)),
-        desk=HandoffDesk(database, handoff),
+        engine=engine,
+        desk=HandoffDesk(database, handoff, engine.surveys_after_handoff),
         database=database,
         content=content,
     )

@@ -60,6 +60,8 @@ class Settings:
     log_level: str = "WARNING"
     handoff: HandoffSettings = HandoffSettings()
     inbox_lease_seconds: float = 30.0
+    survey_quiet_days: int = 30
+    """No survey sent on a trigger sooner than this after the learner's last survey."""
     """How long a process's claim on a stored request lasts unless renewed: after that
     long without a sign of life, another process (or a restart) takes the request over."""
 
@@ -70,7 +72,8 @@ class Settings:
             f"Settings(database_url={url!r}, content_dir={str(self.content_dir)!r}, "
             f"default_locale={self.default_locale!r}, default_timezone={self.default_timezone!r}, "
             f"log_level={self.log_level!r}, "
-            f"handoff={self.handoff!r}, inbox_lease_seconds={self.inbox_lease_seconds!r})"
+            f"handoff={self.handoff!r}, inbox_lease_seconds={self.inbox_lease_seconds!r}, "
+            f"survey_quiet_days={self.survey_quiet_days!r})"
         )
 
 
@@ -88,6 +91,7 @@ _KEYS = (
     "default_timezone",
     "log_level",
     "inbox_lease_seconds",
+    "survey_quiet_days",
     *_SUPPORT_KEYS,
 )
 
@@ -119,6 +123,7 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         log_level=values.get("log_level", "WARNING").upper(),
         handoff=_handoff_settings(values),
         inbox_lease_seconds=_positive_seconds(values.get("inbox_lease_seconds", "30")),
+        survey_quiet_days=_quiet_days(values.get("survey_quiet_days", "30")),
     )
 
 
@@ -173,3 +178,14 @@ def _positive_seconds(value: str) -> float:
     if not seconds > 0:
         raise ConfigError(f"inbox_lease_seconds must be a positive number of seconds, not {value!r}")
     return seconds
+
+
+MAX_QUIET_DAYS = 3650
+
+
+def _quiet_days(value: str) -> int:
+    if not value.strip().isdigit() or int(value) > MAX_QUIET_DAYS:
+        raise ConfigError(
+            f"survey_quiet_days must be a whole number of days from 0 to {MAX_QUIET_DAYS}, not {value!r}"
+        )
+    return int(value)

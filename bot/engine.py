@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot.config import HandoffSettings
 from bot.content.model import ContentPack
 from bot.faq.matcher import Decision, FaqMatcher
-from bot.flows import commands, lessons, questions, quizzes, surveys
+from bot.flows import commands, invitations, lessons, nudges, questions, quizzes, review, surveys
 from bot.flows.progress import Overview, learner_overview
 from bot.messages import (
     ChoiceAccepted,
@@ -33,7 +33,10 @@ from bot.messages import (
     Platform,
     QuizQuestionReply,
     RatingScale,
+    Reminder,
     Reply,
+    ReviewRound,
+    ScheduledLesson,
     Sender,
     TextReply,
 )
@@ -73,6 +76,7 @@ class Engine:
         clock: Clock = utc_now,
         handoff: HandoffSettings | None = None,
         default_zone: ZoneInfo | None = None,
+        survey_quiet: timedelta = timedelta(days=30),
     ) -> None:
         self.content = content
         self.database = database
@@ -80,6 +84,7 @@ class Engine:
         self.clock = clock
         self.handoff = handoff or HandoffSettings()
         self.default_zone = default_zone or ZoneInfo("UTC")
+        self.survey_quiet = survey_quiet
 
     def overview(self, sender: Sender) -> Overview:
         """A learner's courses and results, read without changing anything: the door for
@@ -137,7 +142,11 @@ class Engine:
             if event.conversation_id and identity.conversation_id != event.conversation_id:
                 move_conversation(session, identity, event.conversation_id)
             turn = self._turn(session, learner, sender.platform, now, first_contact=first_contact)
+            if first_contact:
+                invitations.on_first_contact(turn)
+            nudges.resume_if_paused(turn)
             route(turn, event)
+            nudges.count_from_now(turn)
             learner.conversation = dump_conversation(turn.conversation)
             learner.last_seen_at = now
             learner.unreachable_at = None  # they wrote: they can be written to again
@@ -146,10 +155,11 @@ class Engine:
             return tuple(turn.replies)
 
     def reach_out(self, outreach: Outreach) -> tuple[Reply, ...]:
-        """What the bot says first (a scheduled lesson), in one transaction like an event:
-        empty if it was done already (shown again, if `retaken`), if the learner said
-        `stop`, is gone or unreachable, or if it no longer fits where they are
-        (`lessons.deliver_due_lesson`)."""
+        """What the bot says first (a scheduled lesson, a reminder, a review round, a survey),
+        in one transaction like an event: empty if it was done already (shown again, if
+        `retaken`), if the learner said `stop`, is gone or unreachable, or if it no longer fits
+        where they are (each flow decides, and may move it later: a paused learner is always
+        in the middle of a lesson)."""
         now = self.clock()
         with self.database.transaction() as session:
             first_time = claim_event(session, OUTREACH, outreach.id, now)
@@ -161,14 +171,27 @@ class Engine:
                 return ()
             loaded = snapshot(learner)
             turn = self._turn(session, learner, outreach.platform, now, first_contact=False)
-            if first_time:
+            if not first_time:
+                if turn.conversation.stack:  # its sender died after the turn: show it again
+                    commands.reshow(turn)
+            elif isinstance(outreach, ScheduledLesson):
                 lessons.deliver_due_lesson(turn, outreach.course_id, outreach.lesson_id)
-            elif turn.conversation.stack:  # its sender died after the turn: show it again
-                commands.reshow(turn)
+                nudges.count_from_now(turn)
+            elif isinstance(outreach, Reminder):
+                nudges.remind(turn)
+            elif isinstance(outreach, ReviewRound):
+                review.start_round(turn, outreach.course_id)
+            else:
+                invitations.send_invited(turn, outreach.invitation_id)
             learner.conversation = dump_conversation(turn.conversation)
             save_learner(session, loaded, learner)  # not `last_seen_at`: the learner did nothing
             record_interactions(session, learner.id, turn.platform, now, _turn_rows(turn))
             return tuple(turn.replies)
+
+    def surveys_after_handoff(self) -> tuple[str, ...]:
+        """The surveys to send a learner once support resolved their question, in the
+        content answered from now."""
+        return invitations.surveys_after_handoff(self.content)
 
     def _turn(
         self,
@@ -190,6 +213,7 @@ class Engine:
             first_contact=first_contact,
             handoff=self.handoff,
             default_zone=self.default_zone,
+            survey_quiet=self.survey_quiet,
         )
 
 

@@ -51,8 +51,8 @@ class InboundEvent:
 
 
 @dataclass(frozen=True)
-class Outreach:
-    """Something the bot says first, without an event of the learner's: a scheduled lesson."""
+class ScheduledLesson:
+    """A lesson of a course on a schedule, fallen due."""
 
     id: str
     """Unique per outreach: one delivered twice (a retry after a crash) is done once."""
@@ -62,7 +62,43 @@ class Outreach:
     lesson_id: str
     retaken: bool = False
     """Tried before by a sender that died or failed: if its turn had committed, the learner
-    is shown where they are, so a lesson is never lost (it may be shown twice)."""
+    is shown where they are, so nothing is lost (it may be shown twice)."""
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A nudge about the lesson step the learner left unanswered."""
+
+    id: str
+    learner_id: int
+    platform: Platform
+    retaken: bool = False
+
+
+@dataclass(frozen=True)
+class ReviewRound:
+    """Quiz questions the learner missed in a course, come back for review."""
+
+    id: str
+    learner_id: int
+    platform: Platform
+    course_id: str
+    retaken: bool = False
+
+
+@dataclass(frozen=True)
+class SurveyInvite:
+    """A survey one of its triggers fired for (`invitation_id` says which)."""
+
+    id: str
+    learner_id: int
+    platform: Platform
+    invitation_id: int
+    retaken: bool = False
+
+
+Outreach = ScheduledLesson | Reminder | ReviewRound | SurveyInvite
+"""Something the bot says first, without an event of the learner's."""
 
 
 # --- replies --------------------------------------------------------------------------

@@ -298,6 +298,33 @@ _PHRASES: dict[str, dict[str, str | Plural]] = {
         "있도록 timezone 뒤에 도시 이름을 입력해 주시면 현지 시간에 맞출게요 (예: timezone Seoul). "
         "그 전까지는 {zone} 기준으로 보내 드려요.",
     },
+    "reminder": {
+        "en": "👋 Still there, {name}? You stopped in the middle of “{title}”. Here's where you left off:",
+        "ko": "👋 {name}님, 아직 계세요? “{title}” 레슨을 하다 멈추셨어요. 멈춘 곳부터 이어서 할 수 있어요:",
+    },
+    "reminders_paused": {
+        "en": "That's my last reminder: I'll stay quiet until you write to me. "
+        "Whenever you do, we pick up right here.",
+        "ko": "이번이 마지막 알림이에요. 메시지를 보내 주실 때까지 조용히 기다릴게요. "
+        "언제든 메시지를 보내시면 바로 여기서 이어서 해요.",
+    },
+    "resumed_after_pause": {
+        "en": "Welcome back! Let's pick up where you stopped.",
+        "ko": "다시 오셨네요! 멈춘 곳부터 이어서 해요.",
+    },
+    "review_intro": {
+        "en": Plural(
+            "count",
+            one="🔁 Time for a quick review: a question you missed before.",
+            other="🔁 Time for a quick review: {count} questions you missed before.",
+        ),
+        "ko": "🔁 복습할 시간이에요. 전에 틀렸던 문제 {count}개예요.",
+    },
+    "review_done": {
+        "en": "Review done: {correct} of {total} right. Anything you missed comes back in a few days.",
+        "ko": "복습 끝! {total}문제 중 {correct}문제를 맞혔어요. 틀린 문제는 며칠 뒤에 다시 나와요.",
+    },
+    "survey_heading": {"en": "📝 {title}", "ko": "📝 {title}"},
     "stopped": {
         "en": "Done: I won't send you lessons or reminders any more. "
         "Type start whenever you want to come back.",

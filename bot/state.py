@@ -38,6 +38,9 @@ class QuizFrame:
     """Questions right so far in the whole quiz (a retry starts with the earlier ones)."""
     missed: list[str] = field(default_factory=list)
     """Questions answered wrongly in this attempt, for "retry missed"."""
+    review_course: str | None = None
+    """Set for a review round of missed questions (`bot.flows.review`): the course whose
+    schedule it keeps. A round records no attempt and offers no retry."""
 
 
 class SurveyWait(StrEnum):

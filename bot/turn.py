@@ -8,7 +8,7 @@ engine opens the transaction, builds the turn, and saves and logs what it collec
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -48,6 +48,8 @@ class Turn:
     """Where questions the bot cannot settle are handed to a person (none: nowhere)."""
     default_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     """The deployment's `default_timezone`, for learners nobody has told us the zone of."""
+    survey_quiet: timedelta = timedelta(days=30)
+    """The `survey_quiet_days` setting: no survey sent on a trigger sooner after another."""
 
     @property
     def locale(self) -> str:

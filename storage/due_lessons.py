@@ -6,7 +6,8 @@ the learner's platform sends it (`bot.delivery`). Each batch is one transaction 
 the due enrolments (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so a second process sweeping
 at the same moment takes other rows; SQLite has one writer at a time), queues a message
 for each and clears `next_due_at`: a double tick, or two processes, never queue a lesson
-twice. Learners who said `stop` or cannot be reached are left out and keep their date.
+twice. Learners who said `stop`, cannot be reached or are paused are left out and keep
+their date.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, insert, literal, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Enrolment, Learner, LearnerIdentity, LearnerMessage
@@ -25,6 +26,17 @@ _IDENTITIES = cast(Table, LearnerIdentity.__table__)
 _TO_LEARNERS = cast(Table, LearnerMessage.__table__)
 
 BATCH = 5000
+
+
+def may_speak_first(learners: Table) -> tuple[ColumnElement[bool], ...]:
+    """Who the bot may write to first: not after `stop`, not blocked, not paused after the
+    last unanswered nudge."""
+    return (
+        learners.c.subscribed.is_(True),
+        learners.c.unreachable_at.is_(None),
+        learners.c.paused_at.is_(None),
+    )
+
 
 _FIRST_IDENTITY = (
     select(func.min(_IDENTITIES.c.id))
@@ -42,8 +54,7 @@ _DUE = (
         _ENROLMENTS.c.next_due_at <= bindparam("now"),
         _ENROLMENTS.c.status == "active",
         _ENROLMENTS.c.lesson_id.is_not(None),
-        _LEARNERS.c.subscribed.is_(True),
-        _LEARNERS.c.unreachable_at.is_(None),
+        *may_speak_first(_LEARNERS),
     )
     .order_by(_ENROLMENTS.c.next_due_at, _ENROLMENTS.c.id)
     .limit(bindparam("limit"))

@@ -35,6 +35,19 @@ class DueLearnerMessage:
     lesson_id: str | None = None
     user_id: str = ""
     """The learner's id on the platform (Slack keys the messages on screen by it)."""
+    invitation_id: int | None = None
+    """A survey's: which `SurveyInvitation` it answers."""
+
+
+@dataclass(frozen=True)
+class NewOutreach:
+    """Something due that the engine words when it is sent (`Engine.reach_out`)."""
+
+    learner_id: int
+    kind: str
+    """reminder, review or survey (lessons are queued in bulk by `storage.due_lessons`)"""
+    course_id: str | None = None
+    invitation_id: int | None = None
 
 
 def queue_learner_message(
@@ -101,9 +114,52 @@ def claim_learner_messages(
             row.course_id,
             row.lesson_id,
             row.user_id or "",
+            row.invitation_id,
         )
         for row in rows
     ]
+
+
+def queue_outreach(session: Session, due: list[NewOutreach], now: datetime) -> None:
+    """Queue each to its learner where they are first known (the platform they came from)."""
+    if not due:
+        return
+    first = (
+        select(func.min(_IDENTITIES.c.id))
+        .where(_IDENTITIES.c.learner_id.in_({each.learner_id for each in due}))
+        .group_by(_IDENTITIES.c.learner_id)
+    )
+    addresses = {
+        row.learner_id: row
+        for row in session.execute(
+            select(
+                _IDENTITIES.c.learner_id,
+                _IDENTITIES.c.platform,
+                _IDENTITIES.c.workspace,
+                _IDENTITIES.c.conversation_id,
+            ).where(_IDENTITIES.c.id.in_(first))
+        )
+    }
+    rows = [
+        {
+            "learner_id": each.learner_id,
+            "platform": address.platform,
+            "workspace": address.workspace,
+            "conversation_id": address.conversation_id,
+            "kind": each.kind,
+            "text": "",
+            "course_id": each.course_id,
+            "invitation_id": each.invitation_id,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for each in due
+        if (address := addresses.get(each.learner_id)) is not None
+    ]
+    if rows:
+        session.execute(insert(_TO_LEARNERS), rows)
 
 
 def learner_message_sent(session: Session, message_id: int, now: datetime) -> None:

@@ -48,6 +48,13 @@ class LearnerRecord:
     last_seen_at: datetime
     unreachable_at: datetime | None = None
     """Set when a platform said the learner blocked the bot; cleared when they write again."""
+    waiting_since: datetime | None = None
+    """Since when a lesson step of a course with reminders has waited for them."""
+    reminders_sent: int = 0
+    reminder_due_at: datetime | None = None
+    paused_at: datetime | None = None
+    """Set after the last unanswered nudge; cleared when they write again."""
+    last_surveyed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

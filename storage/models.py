@@ -91,6 +91,16 @@ class Learner(Base):
     unreachable_at: Mapped[datetime | None]
     """When a platform said the learner cannot be written to (they blocked the bot): nothing
     is sent to them first until they write again."""
+    waiting_since: Mapped[datetime | None]
+    """Since when a lesson step has waited for the learner (a course with reminders)."""
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    """Nudges sent about the step waiting since `waiting_since`."""
+    reminder_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    """When the next nudge is due; None when none is (or it is in the outbox)."""
+    paused_at: Mapped[datetime | None]
+    """When the last nudge went unanswered: the bot says nothing first until they write."""
+    last_surveyed_at: Mapped[datetime | None]
+    """When a survey last started, for the quiet period between surveys."""
 
     identities: Mapped[list[LearnerIdentity]] = relationship(back_populates="learner")
 
@@ -353,16 +363,64 @@ class LearnerMessage(Base):
     workspace: Mapped[str] = mapped_column(String(64), default="")
     conversation_id: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(32))
-    """support_reply, handoff_resolved (their `text` is sent); lesson (the engine words it
-    when it is sent: `Engine.reach_out` on `course_id` and `lesson_id`)"""
+    """support_reply, handoff_resolved (their `text` is sent); lesson, reminder, review and
+    survey (the engine words them when they are sent: `Engine.reach_out`)"""
     text: Mapped[str] = mapped_column(Text)
     course_id: Mapped[str | None] = mapped_column(String(64))
     lesson_id: Mapped[str | None] = mapped_column(String(64))
+    invitation_id: Mapped[int | None] = mapped_column(BigInteger)
+    """A `survey` row's `SurveyInvitation`."""
     status: Mapped[str] = mapped_column(String(16), default="pending")
     """pending, sent, failed (given up after `bot.handoff.dispatch.MAX_ATTEMPTS`)"""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class ReviewItem(Base):
+    """A quiz question a learner missed, coming back on later days until answered right
+    (`bot.schedule.review`)."""
+
+    __tablename__ = "review_items"
+    __table_args__ = (UniqueConstraint("learner_id", "quiz_id", "question_id", name="uq_review_item"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
+    course_id: Mapped[str] = mapped_column(String(64))
+    """The course whose lesson ran the quiz: its window and `review:` settings apply."""
+    quiz_id: Mapped[str] = mapped_column(String(64))
+    question_id: Mapped[str] = mapped_column(String(64))
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    """Which gap of `REVIEW_GAPS_DAYS` it is waiting out."""
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    queued_at: Mapped[datetime | None]
+    """Set while a review round for it is in the outbox, so the sweep queues it once."""
+    last_asked_at: Mapped[datetime | None]
+    """When it was last asked in review (for the day's limit)."""
+
+
+class SurveyInvitation(Base):
+    """A survey the bot will send on its own because one of its `triggers` fired: due at
+    `due_at`, moved later while the learner is busy, inside the quiet period or outside
+    the hours surveys go out."""
+
+    __tablename__ = "survey_invitations"
+    __table_args__ = (
+        UniqueConstraint("learner_id", "survey_id", "reason", name="uq_survey_invitation"),
+        Index("ix_survey_invitations_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
+    survey_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(64))
+    """Which trigger fired, once per learner: first-contact, course:ID, every:N, handoff:ID."""
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    """pending, queued (in the outbox), sent, covered (the same survey went out for another
+    reason shortly before), dropped (the survey left the content)"""
+    due_at: Mapped[datetime]
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
 

@@ -23,7 +23,16 @@ from itertools import groupby
 from typing import Protocol
 
 from bot.delivery.retries import describe, retry_at
-from bot.messages import Outreach, Platform, Reply, TextReply
+from bot.messages import (
+    Outreach,
+    Platform,
+    Reminder,
+    Reply,
+    ReviewRound,
+    ScheduledLesson,
+    SurveyInvite,
+    TextReply,
+)
 from storage.db import Database
 from storage.learner_messages import (
     DueLearnerMessage,
@@ -147,16 +156,9 @@ class LearnerOutbox:
         return 1
 
     async def _replies(self, message: DueLearnerMessage) -> tuple[Reply, ...]:
-        if message.course_id is None or message.lesson_id is None:
+        outreach = _outreach(message)
+        if outreach is None:
             return (TextReply(message.text),)
-        outreach = Outreach(
-            id=f"learner-message:{message.id}",
-            learner_id=message.learner_id,
-            platform=Platform(message.platform),
-            course_id=message.course_id,
-            lesson_id=message.lesson_id,
-            retaken=message.attempts > 1,
-        )
         return await asyncio.to_thread(self._reach_out, outreach)
 
     def _write_released(self, message_ids: list[int]) -> None:
@@ -175,3 +177,19 @@ class LearnerOutbox:
         with self.database.transaction() as session:
             learner_message_failed(session, message.id, error, None)
             mark_unreachable(session, message.learner_id, self._clock())
+
+
+def _outreach(message: DueLearnerMessage) -> Outreach | None:
+    """What the engine words for a row of the bot's own (None: a support note, sent as written)."""
+    key, platform, retaken = f"learner-message:{message.id}", Platform(message.platform), message.attempts > 1
+    if message.kind == "lesson" and message.course_id and message.lesson_id:
+        return ScheduledLesson(
+            key, message.learner_id, platform, message.course_id, message.lesson_id, retaken
+        )
+    if message.kind == "reminder":
+        return Reminder(key, message.learner_id, platform, retaken)
+    if message.kind == "review" and message.course_id:
+        return ReviewRound(key, message.learner_id, platform, message.course_id, retaken)
+    if message.kind == "survey" and message.invitation_id is not None:
+        return SurveyInvite(key, message.learner_id, platform, message.invitation_id, retaken)
+    return None

@@ -1,4 +1,5 @@
-"""The one periodic job: every few seconds, what has fallen due moves into the outbox.
+"""The one periodic job: every few seconds, what has fallen due (lessons, reminders, review
+rounds, surveys) moves into the outbox.
 
 APScheduler 3 runs it in each serving process, from memory (no job store: its job stores
 must never be shared between schedulers). Several processes sweeping at once is harmless:
@@ -15,14 +16,22 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.orm import Session
 
 from storage.db import Database
 from storage.due_lessons import BATCH, queue_due_lessons
+from storage.due_reminders import queue_due_reminders
+from storage.review_items import queue_due_reviews
+from storage.survey_invitations import queue_due_invitations
 
 log = logging.getLogger(__name__)
 
 EVERY_S = 5.0
 """How often due lessons are looked for: a lesson goes out within seconds of its time."""
+
+Queue = Callable[[Session, datetime, int], int]
+QUEUES: tuple[Queue, ...] = (queue_due_lessons, queue_due_reminders, queue_due_reviews, queue_due_invitations)
+"""Everything the bot says first, each moved into the outbox by its own claims."""
 
 
 class DueSweep:
@@ -34,16 +43,18 @@ class DueSweep:
         self._scheduler: AsyncIOScheduler | None = None
 
     def sweep(self) -> int:
-        """Queue everything due now, batch by batch (each its own transaction); how many."""
+        """Queue everything due now, batch by batch (each its own transaction); how many
+        lessons, reminders, reviewed questions and surveys."""
         now, total = self._clock(), 0
-        while True:
-            with self._database.transaction() as session:
-                moved = queue_due_lessons(session, now, BATCH)
-            total += moved
-            if moved < BATCH:
-                break
+        for queue in QUEUES:
+            while True:
+                with self._database.transaction() as session:
+                    moved = queue(session, now, BATCH)
+                total += moved
+                if moved < BATCH:
+                    break
         if total:
-            log.info("%s due lessons queued", total)
+            log.info("%s due lessons, reminders, reviews and surveys queued", total)
         return total
 
     async def sweep_now(self) -> int:

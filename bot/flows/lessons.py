@@ -28,7 +28,7 @@ from bot.content.model import (
     ShowLink,
     Step,
 )
-from bot.flows import quizzes, surveys
+from bot.flows import invitations, quizzes, surveys
 from bot.messages import Choice, ChoiceAccepted, ChoicePrompt, ImageReply, LinkReply
 from bot.phrases import when
 from bot.schedule.timing import next_lesson_due
@@ -87,7 +87,7 @@ BUSY_RETRY = timedelta(hours=1)
 def deliver_due_lesson(turn: Turn, course_id: str, lesson_id: str) -> None:
     """A scheduled lesson, if the learner is still due it: nothing if they moved on (took it
     themselves, finished the course, the content dropped it); later if they are in the
-    middle of a lesson, quiz or survey, which it must not interrupt."""
+    middle of a lesson, quiz or survey, which it must not interrupt (or paused)."""
     course = turn.content.courses.get(course_id)
     lesson = course.lesson(lesson_id) if course is not None else None
     enrolment = enrolment_in(turn, course_id)
@@ -95,7 +95,7 @@ def deliver_due_lesson(turn: Turn, course_id: str, lesson_id: str) -> None:
         return
     if enrolment.status != "active" or enrolment.lesson_id != lesson_id:
         return
-    if turn.conversation.active is not None:
+    if turn.conversation.active is not None or turn.learner.paused_at is not None:
         enrolment.next_due_at = turn.now + BUSY_RETRY
         return
     enrolment.last_activity_at = turn.now
@@ -231,6 +231,7 @@ def _finish_lesson(turn: Turn, course: Course, lesson: Lesson) -> None:
         enrolment.status = "completed"
         enrolment.completed_at = turn.now
         turn.mark("course_completed", course.id)
+        invitations.on_course_completed(turn, course.id)
     turn.send_text(turn.say("course_done", title=turn.text(course.title)))
 
 

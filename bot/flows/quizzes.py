@@ -7,11 +7,13 @@ only the questions missed; its score is the learner's whole-quiz score after the
 
 from __future__ import annotations
 
-from bot.content.model import QuestionType, Quiz, QuizQuestion
+from bot.content.model import Course, QuestionType, Quiz, QuizQuestion
 from bot.messages import Choice, ChoiceAccepted, QuizQuestionReply
-from bot.state import OpenPrompt, PromptKind, QuizFrame, choice_id
+from bot.schedule.review import next_review
+from bot.state import LessonFrame, OpenPrompt, PromptKind, QuizFrame, choice_id
 from bot.turn import Turn
 from storage.quiz_records import record_answer, score_attempt, start_attempt
+from storage.review_items import end_review, put_under_review, under_review
 
 SUBMIT = "__submit__"
 
@@ -38,6 +40,14 @@ def start(turn: Turn, quiz: Quiz, question_ids: list[str] | None = None) -> None
         if quiz.intro:
             turn.send_text(turn.text(quiz.intro))
     turn.mark("quiz_started", quiz.id, "retry" if retry else None)
+    ask_current(turn)
+
+
+def start_review(turn: Turn, quiz: Quiz, question_ids: list[str], course_id: str) -> None:
+    """Ask missed questions again, as a round of review (`bot.flows.review`)."""
+    turn.conversation.stack.append(QuizFrame(quiz.id, 0, question_ids, review_course=course_id))
+    turn.send_text(turn.say("review_intro", count=len(question_ids)))
+    turn.mark("review_started", quiz.id, ",".join(question_ids))
     ask_current(turn)
 
 
@@ -136,7 +146,9 @@ def _judge(
     turn.conversation.close_prompt(prompt.seq)
     label_of = dict(zip(prompt.values, prompt.labels, strict=True))
     turn.send(ChoiceAccepted(str(prompt.seq), ", ".join(label_of[option_id] for option_id in ordered)))
-    record_answer(turn.session, frame.attempt_id, question.id, ordered, correct=correct, now=turn.now)
+    if frame.review_course is None:
+        record_answer(turn.session, frame.attempt_id, question.id, ordered, correct=correct, now=turn.now)
+    _keep_for_review(turn, frame, quiz, question, correct=correct)
     if correct:
         frame.correct += 1
     else:
@@ -160,9 +172,52 @@ def _judge(
         _finish(turn, frame, quiz)
 
 
+def _review_course(turn: Turn, frame: QuizFrame) -> Course | None:
+    """The course whose review settings apply: the round's, or the lesson's that ran the quiz."""
+    stack = turn.conversation.stack
+    course_id = frame.review_course
+    if course_id is None and stack and isinstance(stack[0], LessonFrame):
+        course_id = stack[0].course_id
+    course = turn.content.courses.get(course_id or "")
+    return course if course is not None and course.review.per_day > 0 else None
+
+
+def _keep_for_review(
+    turn: Turn, frame: QuizFrame, quiz: Quiz, question: QuizQuestion, *, correct: bool
+) -> None:
+    """A question missed in a course's quiz comes back on later days; in review, each answer
+    moves it along its gaps, or out of review (`bot.schedule.review`)."""
+    course = _review_course(turn, frame)
+    if course is None or (correct and frame.review_course is None):
+        return
+    learner_id = turn.learner.id
+    item = under_review(turn.session, learner_id, quiz.id, question.id) if frame.review_course else None
+    step = item.step if item is not None else None
+    due = next_review(step, correct, turn.now, course.schedule, turn.zone)
+    if due is None:
+        end_review(turn.session, learner_id, quiz.id, question.id)
+        turn.mark("review_learned", f"{quiz.id}/{question.id}")
+    else:
+        put_under_review(
+            turn.session,
+            learner_id,
+            course_id=course.id,
+            quiz_id=quiz.id,
+            question_id=question.id,
+            step=due.step,
+            due_at=due.due_at,
+        )
+
+
 def _finish(turn: Turn, frame: QuizFrame, quiz: Quiz) -> None:
     """Score the attempt: its row is written here, once, not at every answer."""
     turn.about = quiz.id
+    if frame.review_course is not None:
+        asked = len(frame.question_ids)
+        turn.send_text(turn.say("review_done", correct=frame.correct, total=asked))
+        turn.mark("review_completed", quiz.id, f"{frame.correct}/{asked}")
+        turn.end_flow()
+        return
     total = len(quiz.questions)
     percent = round(100 * frame.correct / total) if total else 100
     passed = percent >= quiz.pass_mark

@@ -22,6 +22,7 @@ def start(turn: Turn, survey: Survey) -> None:
     turn.session.add(response)
     turn.session.flush()
     turn.conversation.stack.append(SurveyFrame(survey.id, response.id))
+    turn.learner.last_surveyed_at = turn.now  # the quiet period before a triggered one counts from here
     if survey.intro:
         turn.send_text(turn.text(survey.intro))
     turn.mark("survey_started", survey.id)

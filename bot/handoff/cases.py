@@ -22,6 +22,7 @@ from storage.events import claim_event
 from storage.handoffs import HandoffCase, find_case, mark_resolved, open_handoff, recent_turns
 from storage.interactions import LoggedInteraction, record_interactions
 from storage.learner_messages import queue_learner_message
+from storage.survey_invitations import invite
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +91,12 @@ def relay_reply(
     return True
 
 
-def resolve(database: Database, handoff_id: int, by: str, now: datetime) -> HandoffCase | None:
-    """Mark the hand-off resolved and queue a note to the learner; the case as it is now,
-    or None if there is no such hand-off. Resolving twice does nothing the second time."""
+def resolve(
+    database: Database, handoff_id: int, by: str, now: datetime, surveys: tuple[str, ...] = ()
+) -> HandoffCase | None:
+    """Mark the hand-off resolved, queue a note to the learner and invite them to `surveys`
+    (the CSATs of `bot.flows.invitations`); the case as it is now, or None if there is no
+    such hand-off. Resolving twice does nothing the second time."""
     with database.transaction() as session:
         case = find_case(session, handoff_id)
         if case is None:
@@ -109,6 +113,9 @@ def resolve(database: Database, handoff_id: int, by: str, now: datetime) -> Hand
                 now,
                 [LoggedInteraction("mark", "handoff_resolved", str(case.id), by)],
             )
+            for survey_id in surveys:  # after the note: the sweep queues it later
+                reason = f"handoff:{case.id}"
+                invite(session, case.learner_id, survey_id, reason=reason, due_at=now, now=now)
             log.info("handoff_resolved %s by %s", handoff_id, by)
         return find_case(session, handoff_id)
 

@@ -8,6 +8,7 @@ needs the database or the storage modules of the core.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.config import HandoffSettings
@@ -22,10 +23,19 @@ from storage.handoffs import HandoffCase, find_case, handoff_of_message
 class HandoffDesk:
     """What support does, for every destination; blocking calls (run them off the loop)."""
 
-    def __init__(self, database: Database, settings: HandoffSettings) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: HandoffSettings,
+        surveys_after_resolution: Callable[[], tuple[str, ...]] = tuple,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._database = database
         self.settings = settings
         """Where hand-offs go and support's hours: what a destination needs to know."""
+        self._surveys_after_resolution = surveys_after_resolution
+        self._clock = clock
 
     def handoff_of(self, destination: str, chat: str, message_id: str) -> int | None:
         """The hand-off that `message_id` in `chat` was posted for, if it was one."""
@@ -45,13 +55,13 @@ class HandoffDesk:
     def reply(self, handoff_id: int, agent: str, text: str, *, delivery_key: str) -> bool:
         """Queue a support person's reply to the learner; False if it was relayed already
         (`delivery_key` names the platform's delivery) or cannot reach the learner."""
-        return relay_reply(
-            self._database, handoff_id, agent, text, datetime.now(UTC), delivery_key=delivery_key
-        )
+        return relay_reply(self._database, handoff_id, agent, text, self._clock(), delivery_key=delivery_key)
 
     def resolve(self, handoff_id: int, by: str) -> HandoffCase | None:
-        """Mark the hand-off resolved (once) and tell the learner; the case as it is now."""
-        return resolve(self._database, handoff_id, by, datetime.now(UTC))
+        """Mark the hand-off resolved (once), tell the learner and invite them to the CSAT;
+        the case as it is now."""
+        surveys = self._surveys_after_resolution()
+        return resolve(self._database, handoff_id, by, self._clock(), surveys)
 
     def dispatcher(self, destinations: list[SupportDestination]) -> Dispatcher:
         """What a process sends support: its hand-offs to `destinations` (and to the helpdesk

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.content.loader import load_content
 from bot.content.model import ContentPack
 from bot.engine import Engine
-from bot.messages import ChoiceAccepted, Outreach, Platform, TextReply
+from bot.messages import ChoiceAccepted, Platform, ScheduledLesson, TextReply
 from storage.db import Database
 from storage.models import Enrolment, Interaction, Learner
 from tests.engine.chat import Chat, Clock
@@ -65,8 +65,8 @@ def learner_id(database: Database) -> int:
         return int(session.scalars(select(Learner.id)).one())
 
 
-def lesson_two(database: Database, id: str = "outreach-1") -> Outreach:
-    return Outreach(id, learner_id(database), Platform.CONSOLE, "basics", "two")
+def lesson_two(database: Database, id: str = "outreach-1") -> ScheduledLesson:
+    return ScheduledLesson(id, learner_id(database), Platform.CONSOLE, "basics", "two")
 
 
 def test_a_due_lesson_reaches_the_learner_once(engine: Engine, database: Database, clock: Clock) -> None:
@@ -128,9 +128,9 @@ def test_a_learner_in_the_middle_of_a_lesson_is_not_interrupted(
 def test_nothing_reaches_a_learner_who_moved_on_or_said_stop(engine: Engine, database: Database) -> None:
     chat = Chat(engine)
     finished_lesson_one_and_said_later(chat)
-    moved_on = Outreach("outreach-old", learner_id(database), Platform.CONSOLE, "basics", "one")
+    moved_on = ScheduledLesson("outreach-old", learner_id(database), Platform.CONSOLE, "basics", "one")
     assert engine.reach_out(moved_on) == ()  # she is due lesson two now, not one
-    gone = Outreach("outreach-gone", learner_id(database), Platform.CONSOLE, "basics", "three")
+    gone = ScheduledLesson("outreach-gone", learner_id(database), Platform.CONSOLE, "basics", "three")
     assert engine.reach_out(gone) == ()  # not in the content (any more)
 
     chat.say("stop")
