@@ -18,6 +18,9 @@ apps; a round ends when every reply is out.
 Prints JSON with the times per event, both ratios, and the engine's own CPU time per
 event; `--readme` also rewrites README's table rows.
 
+Slack's pace of one message a second per channel is lifted (`ChannelPace(0)`), as bench/telegram.py
+lifts Telegram's: the point is the cost of the software.
+
     .venv/bin/python bench/slack.py [--learners 50] [--rounds 40] [--engine-replayed]
 """
 
@@ -52,6 +55,7 @@ from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 
 from bench.readme import update_readme_row  # noqa: E402
 from bot.adapters.slack.app import EVENTS_PATH, slack_bot  # noqa: E402
+from bot.adapters.slack.pacing import ChannelPace  # noqa: E402
 from bot.content.loader import load_content  # noqa: E402
 from bot.content.model import ContentPack  # noqa: E402
 from bot.engine import Engine  # noqa: E402
@@ -160,7 +164,10 @@ class ReplayingEngine(TimedEngine):
 @asynccontextmanager
 async def lessonloop(fake: FakeSlack, engine: Engine, learners: int) -> AsyncIterator[OursRound]:
     """Rounds through Lessonloop: each returns its seconds and the requests it sent."""
-    async with aiohttp.ClientSession() as session, slack_bot(core_of(engine), settings_for(fake)) as bot:
+    async with (
+        aiohttp.ClientSession() as session,
+        slack_bot(core_of(engine), settings_for(fake), pace=ChannelPace(0)) as bot,
+    ):
         url = f"http://127.0.0.1:{await bot.listen('127.0.0.1', 0)}"
         transport = HttpTransport(session, url + EVENTS_PATH)
         world = World(fake, bot, transport, session, url)

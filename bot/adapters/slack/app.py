@@ -48,6 +48,7 @@ from bot.adapters.slack.events import Incoming, Payload, UnusableRequestError
 from bot.adapters.slack.home import home_view
 from bot.adapters.slack.install import authorize, oauth_settings
 from bot.adapters.slack.learners import SlackLearners
+from bot.adapters.slack.pacing import ChannelPace
 from bot.adapters.slack.people import People
 from bot.adapters.slack.prompts import ShownChanges, find_shown, forget_old, prompts_to_find, save_shown
 from bot.adapters.slack.settings import (
@@ -75,12 +76,17 @@ Learner = tuple[str, str]
 
 @asynccontextmanager
 async def slack_bot(
-    core: Core, settings: SlackSettings, *, inbox_lease_s: float = DEFAULT_LEASE_S
+    core: Core,
+    settings: SlackSettings,
+    *,
+    inbox_lease_s: float = DEFAULT_LEASE_S,
+    pace: ChannelPace | None = None,
 ) -> AsyncIterator[SlackBot]:
     """A bot ready to `listen` or `connect`, working off what the inbox holds for it; on
-    exit it stops taking requests and finishes the work already acknowledged."""
+    exit it stops taking requests and finishes the work already acknowledged. `pace`:
+    Slack's one message a second per channel unless a benchmark lifts it."""
     async with web_api.session() as session:
-        bot = SlackBot(core, settings, session, inbox_lease_s=inbox_lease_s)
+        bot = SlackBot(core, settings, session, inbox_lease_s=inbox_lease_s, pace=pace)
         bot.inbox.start()
         dispatching = asyncio.create_task(bot.dispatcher.run())
         sending = asyncio.create_task(bot.learners.run())
@@ -102,6 +108,7 @@ class SlackBot:
         session: aiohttp.ClientSession,
         *,
         inbox_lease_s: float = DEFAULT_LEASE_S,
+        pace: ChannelPace | None = None,
     ) -> None:
         self.engine = core.engine
         self._database = core.database
@@ -127,7 +134,7 @@ class SlackBot:
         self.app.error(self._on_error)
         self._database_work = DatabaseWork(core.database, name="slack")
         self.people = People()
-        self.delivery = Delivery(session, web_api.retry_handlers())
+        self.delivery = Delivery(session, web_api.retry_handlers(), pace)
         self._clients = Clients(self.client, self._find_token if settings.multi_workspace else None)
         self.inbox = InboxWorker(
             self._database_work,

@@ -26,6 +26,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack.blocks import SlackMessage
 from bot.adapters.slack.events import Incoming
+from bot.adapters.slack.pacing import ChannelPace
 from bot.adapters.slack.prompts import PromptChanges
 from bot.adapters.slack.updates import Post, Shown, Update, plan, prompt_block
 from bot.adapters.slack.web_api import FAILED, error_code
@@ -48,9 +49,15 @@ def counting_failures(failed: list[str]) -> Iterator[None]:
 
 
 class Delivery:
-    def __init__(self, session: aiohttp.ClientSession, retry_handlers: list[AsyncRetryHandler]) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        retry_handlers: list[AsyncRetryHandler],
+        pace: ChannelPace | None = None,
+    ) -> None:
         self._session = session
         self._retry_handlers = retry_handlers
+        self._pace = pace or ChannelPace()
 
     async def send(
         self,
@@ -94,9 +101,10 @@ class Delivery:
             if incoming.response_url is not None:
                 await self._respond(incoming.response_url, message, replace_original=False)
             else:
-                response = await client.chat_postMessage(
-                    channel=channel, text=message.text, blocks=list(message.blocks)
-                )
+                async with self._pace.turn(incoming.team, channel):
+                    response = await client.chat_postMessage(
+                        channel=channel, text=message.text, blocks=list(message.blocks)
+                    )
                 # Posted to a user id, the message is in their DM: its id is what edits need.
                 channel, ts = str(response.get("channel") or channel), str(response["ts"])
         except FAILED as error:
