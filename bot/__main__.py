@@ -15,6 +15,7 @@ from bot.config import ConfigError, Settings, load_settings
 if TYPE_CHECKING:
     from bot.bootstrap import Core
     from bot.engine import Engine
+    from bot.messages import Reply
     from storage.db import Database
 
 
@@ -192,11 +193,24 @@ def _database_ready(database: Database) -> None:
 
 
 def _chat(settings: Settings, learner: str | None, locale: str | None) -> int:
-    from bot.adapters.console import chat
+    import asyncio
+
+    from bot.adapters.console import ConsoleLearners, chat
+    from bot.delivery.outbox import LearnerOutbox
+    from bot.delivery.sweep import DueSweep
 
     with _core(settings) as core:
+        sweep, screen = DueSweep(core.database), ConsoleLearners()
+        outbox = LearnerOutbox(core.database, screen, core.engine.reach_out)
+
+        def due(conversation_id: str) -> list[Reply]:
+            sweep.sweep()
+            while asyncio.run(outbox.deliver_due()):
+                pass
+            return screen.take(conversation_id)
+
         try:
-            chat(core.engine.handle, learner=learner, locale=locale)
+            chat(core.engine.handle, learner=learner, locale=locale, due=due)
         except KeyboardInterrupt:
             print()
     return 0

@@ -30,8 +30,11 @@ from bot.messages import (
     Sender,
     TextReply,
 )
+from storage.learner_messages import DueLearnerMessage
 
 Handler = Callable[[InboundEvent], tuple[Reply, ...]]
+WhatIsDue = Callable[[str], Sequence[Reply]]
+"""What the bot says first to the learner of this terminal now (lessons, reminders...)."""
 QUIT_WORDS = frozenset({"quit", "exit", ":q"})
 PRESSED = "»"
 """Marks the button taken; not ✓, which the bot's own words use for a finished course."""
@@ -135,9 +138,13 @@ def chat(
     locale: str | None,
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
+    due: WhatIsDue | None = None,
 ) -> None:
     """Talk to the bot until end of input (or `quit` at a terminal). Without a `learner`
-    name everyone at this terminal is the same anonymous learner, greeted as "there"."""
+    name everyone at this terminal is the same anonymous learner, greeted as "there".
+    What the bot says first (`due`) is shown when a line comes in, before its answer: a
+    terminal is not written to while it waits for a line, so what fell due meanwhile (a
+    lesson, a reminder, a survey) comes then, and the line may answer it."""
     interactive = stdin.isatty()
     user_id = learner or "learner"
     sender = Sender(Platform.CONSOLE, user_id, first_name=learner or "", locale_hint=locale)
@@ -153,8 +160,10 @@ def chat(
             text=text,
             choices=choices,
         )
+        show(handle(event))
+
+    def show(replies: Sequence[Reply]) -> None:
         nonlocal prompt
-        replies = handle(event)
         still_open = open_prompt(replies, prompt)
         for reply in replies:
             stdout.write(render(reply) + "\n")
@@ -179,5 +188,22 @@ def chat(
             continue
         if not interactive:
             stdout.write(f"> {typed}\n")
+        if due is not None:
+            show(due(user_id))
         pressed = buttons.press(typed)
         send(None if pressed else typed, pressed)
+
+
+class ConsoleLearners:
+    """The outbox's channel to terminal learners: what is due for each, kept until shown."""
+
+    platform = Platform.CONSOLE.value
+
+    def __init__(self) -> None:
+        self._waiting: dict[str, list[Reply]] = {}
+
+    async def deliver(self, message: DueLearnerMessage, replies: Sequence[Reply]) -> None:
+        self._waiting.setdefault(message.conversation_id, []).extend(replies)
+
+    def take(self, conversation_id: str) -> list[Reply]:
+        return self._waiting.pop(conversation_id, [])

@@ -1,0 +1,53 @@
+"""The terminal shows what the bot says first: what fell due while the learner was away
+(here, a reminder about the quiz left unanswered) comes when they next type, before the
+answer to what they typed, which may answer it."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+from bot.adapters.console import ConsoleLearners, chat
+from bot.delivery.outbox import LearnerOutbox
+from bot.delivery.sweep import DueSweep
+from bot.engine import Engine
+from bot.messages import Reply
+from storage.db import Database
+from tests.delivery.proactive_chat import proactive_content
+from tests.engine.chat import Clock
+
+
+class Typing(io.StringIO):
+    """Lines typed after a pause each: (hours waited, line)."""
+
+    def __init__(self, lines: list[tuple[float, str]], clock: Clock) -> None:
+        super().__init__("".join(f"{line}\n" for _, line in lines))
+        self._clock, self._pauses = clock, [hours for hours, _ in lines]
+
+    def readline(self, size: int = -1) -> str:  # type: ignore[override]
+        if self._pauses:
+            self._clock.advance(hours=self._pauses.pop(0))
+        return super().readline(size)
+
+
+def test_a_reminder_that_fell_due_is_shown_before_the_next_prompt(database: Database) -> None:
+    clock = Clock()
+    engine = Engine(proactive_content(), database, clock=clock)
+    sweep, screen = DueSweep(database, clock=clock), ConsoleLearners()
+    outbox = LearnerOutbox(database, screen, engine.reach_out, clock=clock)
+
+    def due(conversation_id: str) -> list[Reply]:
+        sweep.sweep()
+        while asyncio.run(outbox.deliver_due()):
+            pass
+        return screen.take(conversation_id)
+
+    typed = Typing([(0, "timezone UTC"), (0, "1"), (2.5, "1")], clock)
+    out = io.StringIO()
+    chat(engine.handle, learner="Ann", locale="en", stdin=typed, stdout=out, due=due)
+    shown = out.getvalue()
+    # 09:00 the quiz's first question; 11:30 the learner types "1": the nudge due at 11:00
+    # is shown first, with the question again, and "1" answers it.
+    typed_at, nudge = shown.rindex("> 1"), shown.index("👋 Still there, Ann?")
+    assert typed_at < nudge < shown.index("✅ Correct!")
+    assert "Question 1/2: What colour is the sky?" in shown[nudge:]
