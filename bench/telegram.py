@@ -69,7 +69,11 @@ class Crowd:
     """Learners who act again once the bot has confirmed their last update and finished
     answering it: its newest message asks for something (buttons, a quiz poll), or
     nothing more came for `QUIET_S` (a question to answer by typing). The echo bot's
-    answer is its one message."""
+    answer is its one message. A call Telegram refused counts as an answer too: a tick
+    pressed on an older copy of a multiple-answer question (the learner pressed a stale
+    button and got the question again) can be answered by one edit that changes nothing,
+    which Telegram refuses as "not modified", and a learner waiting for a visible change
+    would wait for ever."""
 
     def __init__(self, fake: FakeTelegram, learners: int, updates: int, *, echo: bool) -> None:
         self.fake = fake
@@ -81,7 +85,7 @@ class Crowd:
         self.serial = itertools.count()
         self.waiting: dict[int, int] = {}  # update id -> learner index
         self.confirmed: set[int] = set()
-        self.replies = [0] * learners  # messages (and edits) since the learner last acted
+        self.replies = [0] * learners  # calls to their chat (refused ones too) since they last acted
         self.typed = [False] * learners  # the learner's last action was free text
         self.finished = asyncio.Event()
         self.started = 0.0
@@ -98,7 +102,7 @@ class Crowd:
         if what == "confirmed" and number in self.waiting:
             index = self.waiting.pop(number)
             self.confirmed.add(index)
-        elif what == "sent" and 0 <= number - FIRST_ID < len(self.people):
+        elif what in {"sent", "refused"} and 0 <= number - FIRST_ID < len(self.people):
             index = number - FIRST_ID
             self.replies[index] += 1
         else:

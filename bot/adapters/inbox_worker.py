@@ -80,6 +80,9 @@ class InboxWorker(Generic[Saved]):
         self._save = save
         self._tidy = tidy
         self._lanes: dict[str, _Lane] = {}
+        self._storing: dict[str, int] = {}
+        """Learners with a `receive` between its store and its look at the lanes: the entry
+        it may have claimed has no lane yet, and is not the keeper's to take over."""
         self._keeper: asyncio.Task[None] | None = None
         self._store = GatheredCalls(self._store_all)
         self._finish_and_take = GatheredCalls(self._finish_all)
@@ -92,12 +95,19 @@ class InboxWorker(Generic[Saved]):
     async def receive(self, arrival: Arrival) -> bool:
         """Store `arrival` (committed when this returns) and see that it gets worked on;
         False for a duplicate, which is dropped."""
-        stored, taken = await self._store(arrival)
+        key = arrival.learner_key
+        self._storing[key] = self._storing.get(key, 0) + 1
+        try:
+            stored, taken = await self._store(arrival)
+        finally:
+            self._storing[key] -= 1
+            if not self._storing[key]:
+                del self._storing[key]
         if stored:
-            lane = self._lanes.get(arrival.learner_key)
+            lane = self._lanes.get(key)
             if lane is None:
                 if taken is not None:
-                    self._open_lane(arrival.learner_key, taken)
+                    self._open_lane(key, taken)
             elif taken is not None:
                 lane.handed.append(taken)
             else:
@@ -193,7 +203,9 @@ class InboxWorker(Generic[Saved]):
             try:
                 waiting = await self._database_work.run_urgent(self._renew_and_find_waiting)
                 for learner_key in waiting:
-                    if learner_key not in self._lanes:
+                    # A claim this process just made in `receive` is its own, not a dead one:
+                    # the keeper's answer can come back before the store's does.
+                    if learner_key not in self._lanes and learner_key not in self._storing:
                         log.info("taking over %s entries of %s", self.platform, learner_key)
                         self._open_lane(learner_key, None, retake_own=True)
             except Exception:

@@ -92,7 +92,6 @@ class LearnerOutbox:
     async def run(self) -> None:
         """Send what is due, every `POLL_S` (at once again after a full batch), until
         `stop`: the rows being sent are finished and marked, the others handed back."""
-        self._stopping.clear()
         while not self._stopping.is_set():
             sent = 0
             try:

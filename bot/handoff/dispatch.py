@@ -62,7 +62,6 @@ class Dispatcher:
     async def run(self) -> None:
         """Deliver what is due, every `POLL_S`, until `stop`: a pass under way is finished,
         so a clean shutdown never leaves a sent row unmarked (to be sent again)."""
-        self._stopping.clear()
         while not self._stopping.is_set():
             try:
                 await self.deliver_due()

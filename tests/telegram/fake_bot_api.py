@@ -83,8 +83,9 @@ class FakeTelegram:
         self._session: aiohttp.ClientSession | None = None
         self.root = ""
         self.watchers: list[Callable[[str, int], None]] = []
-        """Called with ("sent", chat id) after each accepted call to a chat and with
-        ("confirmed", update id) when the bot confirms an update (the benchmark's learners)."""
+        """Called with ("sent", chat id) after each accepted call to a chat, ("refused",
+        chat id) after each refused one, and ("confirmed", update id) when the bot confirms
+        an update (the benchmark's learners)."""
 
     # --- server ------------------------------------------------------------------------
 
@@ -122,6 +123,9 @@ class FakeTelegram:
             result = await handler(self, params)
         except ApiError as error:
             self.calls.append(Call(method, params, error.status, time.monotonic()))
+            chat_id = params.get("chat_id")
+            if isinstance(chat_id, int):
+                self._notify("refused", chat_id)
             body: Json = {"ok": False, "error_code": error.status, "description": error.description}
             if error.retry_after is not None:
                 body["parameters"] = {"retry_after": error.retry_after}

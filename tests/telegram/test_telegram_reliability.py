@@ -10,14 +10,16 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
+from bot.adapters.telegram.app import telegram_bot
 from bot.content.loader import load_content
 from bot.engine import Engine
 from bot.phrases import phrase
 from storage.db import Database
 from storage.models import Enrolment, Interaction, Learner, ProcessedEvent
+from tests.cores import core_of
 from tests.telegram.fake_bot_api import FakeTelegram
 from tests.telegram.fake_chats import ApiError, Person
-from tests.telegram.harness import WEBHOOK_PATH, Mode, running_bot, telegram_world
+from tests.telegram.harness import WEBHOOK_PATH, Mode, running_bot, settings_for, telegram_world
 from tests.telegram.harness import Learner as TelegramLearner
 
 ANN = Person(51002, "Ann", "Lee", language_code="en")
@@ -53,6 +55,22 @@ def test_an_update_delivered_twice_is_handled_once(engine: Engine, database: Dat
     asyncio.run(scenario())
     assert _count(database, ProcessedEvent) == 2
     assert _count(database, Interaction, direction="in") == 2
+
+
+def test_a_bot_left_at_once_still_stops(engine: Engine) -> None:
+    """Its outboxes' senders are told to stop before they have begun: they must not
+    forget it when they begin (a process failing right after starting would not exit)."""
+
+    async def scenario() -> None:
+        fake = FakeTelegram()
+        await fake.start()
+        try:
+            async with telegram_bot(core_of(engine), settings_for(fake, "polling")):
+                pass
+        finally:
+            await fake.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), 20))
 
 
 def test_a_deep_link_enrols_and_records_the_source(engine: Engine, database: Database) -> None:
