@@ -153,7 +153,7 @@ class TelegramBot:
         self.dispatcher = support_group.dispatcher(self.application, core.desk)
         self.learners = LearnerOutbox(
             core.database,
-            TelegramLearners(self.delivery),
+            TelegramLearners(self.delivery, self.lanes),
             core.engine.reach_out,
             clock=core.clock,
         )
