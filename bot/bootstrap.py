@@ -2,7 +2,9 @@
 
 Every command (`chat`, `run slack`, `run telegram`) gets its parts from `assemble`, and an
 adapter receives them as a `Core`: the doors it may use and the database for its own
-platform state, passed in rather than reached for through another object.
+platform state, passed in rather than reached for through another object. One clock is
+made here and handed to everything that stamps or compares the times of the learners'
+calendar (the engine, the desk, the sweep, the outboxes), so a test can move it for all.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import HandoffSettings
 from bot.content.model import ContentPack
-from bot.engine import Engine
+from bot.engine import Clock, Engine, utc_now
 from bot.handoff.desk import HandoffDesk
 from storage.db import Database
 
@@ -30,6 +32,9 @@ class Core:
     """Only for the adapter's own platform state: its inbox, cursors, messages on screen."""
     content: ContentPack
     """The pack the process started with: for what a platform sets once (a command menu)."""
+    clock: Clock
+    """The engine's and the desk's clock, for the sweep and the outboxes: when things fall due
+    and are sent. Leases, pacing and signatures keep to real time."""
 
 
 def assemble(
@@ -38,20 +43,25 @@ def assemble(
     handoff: HandoffSettings,
     default_timezone: str = "UTC",
     survey_quiet_days: int = 30,
+    *,
+    clock: Clock = utc_now,
 ) -> Core:
     """The core on `content` and `database`, handing off as `handoff` says; learners whose
     zone nobody told us are in `default_timezone`, and surveys sent on triggers keep
-    `survey_quiet_days` apart (the settings, already checked)."""
+    `survey_quiet_days` apart (the settings, already checked). Time is `clock`'s (the
+    real one, except in tests)."""
     engine = Engine(
         content,
         database,
+        clock=clock,
         handoff=handoff,
         default_zone=ZoneInfo(default_timezone),
         survey_quiet=timedelta(days=survey_quiet_days),
     )
     return Core(
         engine=engine,
-        desk=HandoffDesk(database, handoff, engine.surveys_after_handoff),
+        desk=HandoffDesk(database, handoff, engine.surveys_after_handoff, clock=clock),
         database=database,
         content=content,
+        clock=clock,
     )

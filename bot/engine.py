@@ -332,11 +332,18 @@ def _waiting_for_choice(turn: Turn) -> bool:
 
 def _stray_text_at_choice(turn: Turn, text: str) -> None:
     """Text where buttons were expected: a real question gets answered, anything else a
-    gentle re-prompt, and either way the buttons come back."""
+    gentle re-prompt (unless it ended a pause: "Welcome back!" was said), and either way
+    the buttons come back."""
     match = questions.matched(turn, text)
     if match.decision is Decision.ANSWERED:
         questions.ask(turn, text, match)
         return
+    if not turn.resumed:
+        _reprompt(turn, text)
+    commands.reshow(turn)
+
+
+def _reprompt(turn: Turn, text: str) -> None:
     frame = turn.conversation.active
     survey_scale = any(prompt.kind is PromptKind.SURVEY_SCORE for prompt in turn.conversation.prompts)
     if survey_scale and not isinstance(frame, LessonFrame | QuizFrame):
@@ -346,7 +353,6 @@ def _stray_text_at_choice(turn: Turn, text: str) -> None:
         terminal = turn.platform == Platform.CONSOLE.value  # nothing to tap there
         turn.send_text(turn.say("reprompt_choice_console" if terminal else "reprompt_choice"))
     turn.mark("reprompted", None, text)
-    commands.reshow(turn)
 
 
 def _scale_size(turn: Turn) -> int:

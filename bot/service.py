@@ -37,6 +37,7 @@ from bot.adapters.telegram.settings import (
     telegram_settings,
 )
 from bot.bootstrap import Core
+from bot.delivery.sweep import EVERY_S as SWEEP_EVERY_S
 from bot.delivery.sweep import DueSweep
 from bot.handoff.helpdesk_replies import REPLIES_PATH, HelpdeskReplies
 from bot.web.health import HEALTH_PATH, READY_PATH, health_routes
@@ -148,6 +149,20 @@ async def _serve(core: Core, platforms: Platforms, listening: Listening, inbox_l
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
+    await serve_until(stopping, core, platforms, listening, inbox_lease_s=inbox_lease_s)
+
+
+async def serve_until(
+    stopping: asyncio.Event,
+    core: Core,
+    platforms: Platforms,
+    listening: Listening,
+    *,
+    inbox_lease_s: float = DEFAULT_LEASE_S,
+    sweep_every_s: float = SWEEP_EVERY_S,
+) -> None:
+    """The process's work until `stopping` is set (by a signal in `serve`; by a test, which
+    also sweeps more often than every few seconds on a clock it moves), then a clean stop."""
     async with AsyncExitStack() as stack:
         slack = telegram = None
         if platforms.slack is not None:
@@ -156,8 +171,8 @@ async def _serve(core: Core, platforms: Platforms, listening: Listening, inbox_l
             )
         if platforms.telegram is not None:
             telegram = await stack.enter_async_context(telegram_bot(core, platforms.telegram))
-        sweep = DueSweep(core.database)  # each platform's outbox sends what it queues
-        sweep.start()
+        sweep = DueSweep(core.database, clock=core.clock)  # each platform's outbox sends what it queues
+        sweep.start(sweep_every_s)
         stack.callback(sweep.stop)
         routes = health_routes(core.database)
         if slack is not None and platforms.slack_over_http:

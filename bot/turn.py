@@ -44,6 +44,9 @@ class Turn:
     """True on the very first event from this learner."""
     caller_resumes: bool = False
     """Set when a quiz or survey ends: the flow beneath it (a lesson) carries on."""
+    resumed: bool = False
+    """Set when this event ended a pause: whatever they wrote brought them back, so the
+    step is shown again without asking them to pick an option."""
     handoff: HandoffSettings = field(default_factory=HandoffSettings)
     """Where questions the bot cannot settle are handed to a person (none: nowhere)."""
     default_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))

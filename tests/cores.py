@@ -10,4 +10,6 @@ from bot.handoff.desk import HandoffDesk
 
 
 def core_of(engine: Engine) -> Core:
-    return Core(engine, HandoffDesk(engine.database, engine.handoff), engine.database, engine.content)
+    """A core on `engine`'s clock, as `assemble` puts every part on one."""
+    desk = HandoffDesk(engine.database, engine.handoff, engine.surveys_after_handoff, clock=engine.clock)
+    return Core(engine, desk, engine.database, engine.content, engine.clock)

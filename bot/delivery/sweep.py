@@ -71,7 +71,7 @@ class DueSweep:
             replace_existing=True,
             coalesce=True,
             max_instances=1,
-            misfire_grace_time=int(every_s * 10),
+            misfire_grace_time=max(1, int(every_s * 10)),
             next_run_time=datetime.now(UTC),
         )
         self._scheduler.start()

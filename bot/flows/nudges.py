@@ -47,6 +47,7 @@ def resume_if_paused(turn: Turn) -> None:
     if turn.learner.paused_at is None:
         return
     turn.learner.paused_at = None
+    turn.resumed = True
     turn.mark("resumed")
     if turn.conversation.stack:
         turn.send_text(turn.say("resumed_after_pause"))

@@ -69,4 +69,4 @@ class HandoffDesk:
         webhook = self.settings.webhook_url
         if webhook:
             destinations = [*destinations, WebhookDestination(webhook, self.settings.webhook_secret)]
-        return Dispatcher(self._database, destinations)
+        return Dispatcher(self._database, destinations, clock=self._clock)

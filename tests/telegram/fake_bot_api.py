@@ -73,6 +73,7 @@ class FakeTelegram:
         self.webhook_statuses: list[int] = []
         self.answered_queries: dict[str, bool] = {}
         self._pending: list[Json] = []
+        self._closing = False
         self._confirmed: set[int] = set()
         self._changed = asyncio.Condition()
         self._update_ids = itertools.count(800000001)
@@ -100,6 +101,9 @@ class FakeTelegram:
         return self.root
 
     async def close(self) -> None:
+        async with self._changed:  # a long poll still open answers now, not in 25 s
+            self._closing = True
+            self._changed.notify_all()
         await self.stop_delivery()
         if self._session is not None:
             await self._session.close()
@@ -249,7 +253,8 @@ class FakeTelegram:
             self._confirm(u for u in self._pending if not self._wanted(u))
 
             def ready() -> bool:
-                return any(_id(u) >= (offset or 0) and self._wanted(u) for u in self._pending)
+                wanted = any(_id(u) >= (offset or 0) and self._wanted(u) for u in self._pending)
+                return wanted or self._closing
 
             try:
                 await asyncio.wait_for(self._changed.wait_for(ready), timeout)

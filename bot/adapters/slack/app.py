@@ -155,6 +155,7 @@ class SlackBot:
             core.database,
             SlackLearners(self._clients.client, self.delivery, self._database_work),
             core.engine.reach_out,
+            clock=core.clock,
         )
         """The outbox to Slack learners: support's replies, scheduled lessons."""
         self.app.event("message")(self._on_message)

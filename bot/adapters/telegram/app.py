@@ -151,7 +151,12 @@ class TelegramBot:
         self.application.add_handler(TypeHandler(Update, self._on_anything_else))
         self.application.add_error_handler(self._on_error)
         self.dispatcher = support_group.dispatcher(self.application, core.desk)
-        self.learners = LearnerOutbox(core.database, TelegramLearners(self.delivery), core.engine.reach_out)
+        self.learners = LearnerOutbox(
+            core.database,
+            TelegramLearners(self.delivery, self.lanes),
+            core.engine.reach_out,
+            clock=core.clock,
+        )
         """The outbox to Telegram learners: support's replies, scheduled lessons."""
 
     async def poll(self, stopping: asyncio.Event) -> None:

@@ -6,7 +6,8 @@ updates reach the engine in the order Telegram sent them. Sending the replies is
 queued on the learner's lane and the update counts as stored: the polling offset can move
 and a webhook can answer 200 without waiting for Telegram to take every message, which
 under the one-message-a-second pace of a chat can take seconds. A lane runs its jobs one
-after another, so replies never overtake each other.
+after another, so replies never overtake each other, nor what the outbox sends the learner
+(`run`): a scheduled message worded after a turn comes after that turn's replies.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import partial
+from typing import TypeVar
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[object]]
 OnError = Callable[[Exception], Awaitable[None]]
+Result = TypeVar("Result")
 
 
 class Lanes:
@@ -55,6 +58,24 @@ class Lanes:
         self._last[learner] = task
         self._running.add(task)
         task.add_done_callback(partial(self._done, learner))
+
+    async def run(self, learner: int, job: Callable[[], Awaitable[Result]]) -> Result:
+        """Run `job` after the learner's earlier jobs and return what it returns (or raise
+        what it raised), for a caller who must know how the sending went."""
+        outcome: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+
+        async def reporting() -> None:
+            try:
+                result = await job()
+            except Exception as error:
+                if not outcome.done():  # the caller may have stopped waiting
+                    outcome.set_exception(error)
+            else:
+                if not outcome.done():
+                    outcome.set_result(result)
+
+        self.submit(learner, reporting)
+        return await outcome
 
     async def _after(self, previous: asyncio.Task[None] | None, job: Job) -> None:
         if previous is not None:
