@@ -200,8 +200,8 @@ def _chat(settings: Settings, learner: str | None, locale: str | None) -> int:
     from bot.delivery.sweep import DueSweep
 
     with _core(settings) as core:
-        sweep, screen = DueSweep(core.database), ConsoleLearners()
-        outbox = LearnerOutbox(core.database, screen, core.engine.reach_out)
+        sweep, screen = DueSweep(core.database, clock=core.clock), ConsoleLearners()
+        outbox = LearnerOutbox(core.database, screen, core.engine.reach_out, clock=core.clock)
 
         def due(conversation_id: str) -> list[Reply]:
             sweep.sweep()
