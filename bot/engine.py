@@ -171,9 +171,11 @@ class Engine:
                 return ()
             loaded = snapshot(learner)
             turn = self._turn(session, learner, outreach.platform, now, first_contact=False)
-            if not first_time:
-                if turn.conversation.stack:  # its sender died after the turn: show it again
+            if not first_time:  # its sender died after the turn: show it again
+                if turn.conversation.stack:
                     commands.reshow(turn)
+                elif isinstance(outreach, ScheduledLesson):
+                    lessons.retell_if_unseen(turn, outreach.course_id, outreach.lesson_id)
             elif isinstance(outreach, ScheduledLesson):
                 lessons.deliver_due_lesson(turn, outreach.course_id, outreach.lesson_id)
                 nudges.count_from_now(turn)

@@ -102,6 +102,24 @@ def deliver_due_lesson(turn: Turn, course_id: str, lesson_id: str) -> None:
     start_lesson(turn, course, lesson)
 
 
+def retell_if_unseen(turn: Turn, course_id: str, lesson_id: str) -> None:
+    """A scheduled lesson tried again after its sender died, whose first turn committed and
+    ended the lesson (nothing was left open to show again): the platform may never have
+    shown it, so if the learner has done nothing since, it is told again. Telling it again
+    changes nothing the first telling did not (the next lesson's date is worked out anew
+    from now); only the mark says it was told twice."""
+    course = turn.content.courses.get(course_id)
+    lesson = course.lesson(lesson_id) if course is not None else None
+    enrolment = enrolment_in(turn, course_id)
+    if course is None or lesson is None or enrolment is None or lesson_id not in enrolment.completed_lessons:
+        return
+    if turn.learner.last_seen_at >= enrolment.last_activity_at:
+        return  # they wrote after it: whatever they saw, they have moved on
+    start_lesson(turn, course, lesson)
+    turn.marks.clear()  # started and completed once already
+    turn.mark("lesson_retold", f"{course.id}/{lesson.id}")
+
+
 def _ask_time_zone_once(turn: Turn) -> None:
     """A course on a schedule runs on the learner's clock: if nobody told us their zone, say
     so once, in a line they may ignore (the `timezone` command answers it), and go on."""

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.content.loader import load_content
 from bot.content.model import ContentPack
 from bot.delivery.outbox import LearnerOutbox
 from bot.delivery.sweep import DueSweep
 from bot.engine import Engine
-from bot.messages import Reply, TextReply
+from bot.messages import Platform, Reply, ScheduledLesson, TextReply
 from storage.db import Database
 from storage.learner_messages import DueLearnerMessage
+from storage.models import Interaction, Learner
 from tests.engine.chat import Chat, Clock
 
 DRIP = Path(__file__).parents[1] / "engine" / "drip"
@@ -41,11 +44,6 @@ class Terminal:
 @pytest.fixture(scope="module")
 def pack() -> ContentPack:
     return load_content([DRIP])
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture
@@ -108,3 +106,35 @@ def test_a_lesson_finished_on_friday_comes_on_the_next_open_day(
     assert chat.press("Yes")[-1] == TextReply(  # Sunday is outside the weekday window: Monday
         "Your next lesson, “Two”, comes on Monday at 09:00. See you then!"
     )
+
+
+def lesson_two_of(database: Database, id: str = "learner-message:1") -> ScheduledLesson:
+    with database.transaction() as session:
+        learner_id = session.scalars(select(Learner.id)).one()
+    return ScheduledLesson(id, learner_id, Platform.CONSOLE, "drip", "two")
+
+
+def test_a_lesson_that_ended_in_a_turn_whose_sender_died_is_told_again(
+    engine: Engine, database: Database, clock: Clock
+) -> None:
+    """Lesson two needs no answer: it ends in the turn that tells it, so a retry after its
+    sender died has no open step to show, and tells it again unless the learner wrote since."""
+    chat = Chat(engine)
+    chat.say("timezone Berlin")
+    chat.say("courses")
+    chat.press("Drip")
+    chat.press("Yes")
+    clock.advance(days=2)
+    first = engine.reach_out(lesson_two_of(database))  # committed; its sender then died
+    assert first[0] == TextReply("📘 Lesson 2 of 2: Two")
+
+    clock.advance(minutes=2)  # the lease ends: another sender takes the row
+    again = engine.reach_out(replace(lesson_two_of(database), retaken=True))
+    assert again == first
+    with database.transaction() as session:
+        marks = session.scalars(select(Interaction.kind).where(Interaction.direction == "mark")).all()
+    assert marks.count("lesson_completed") == 2  # lesson one, and lesson two once
+    assert marks.count("lesson_retold") == 1
+
+    chat.say("progress")  # the learner writes: a later retry has nothing more to tell
+    assert engine.reach_out(replace(lesson_two_of(database), retaken=True)) == ()

@@ -7,33 +7,15 @@ and when they write again the lesson goes on where it stopped.
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
-from bot.content.model import ContentPack
-from bot.engine import Engine
 from bot.messages import QuizQuestionReply
 from storage.db import Database
 from storage.models import Interaction
-from tests.delivery.proactive_chat import World, proactive_content, texts
+from tests.delivery.proactive_chat import World, texts
 from tests.engine.chat import Chat, Clock
 
 LEFT_AT_SKY = "📘 Lesson 1 of 2: One"
-
-
-@pytest.fixture(scope="module")
-def pack() -> ContentPack:
-    return proactive_content()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def world(pack: ContentPack, database: Database, clock: Clock) -> World:
-    return World(Engine(pack, database, clock=clock), database, clock)
 
 
 def start_habits(world: World) -> Chat:

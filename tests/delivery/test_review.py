@@ -5,31 +5,13 @@ over; no more than the course's `per_day` a day; never in the middle of a lesson
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
-from bot.content.model import ContentPack
-from bot.engine import Engine
 from bot.messages import QuizQuestionReply, Reply
 from storage.db import Database
 from storage.models import ReviewItem
-from tests.delivery.proactive_chat import World, proactive_content, texts
+from tests.delivery.proactive_chat import World, texts
 from tests.engine.chat import Chat, Clock
-
-
-@pytest.fixture(scope="module")
-def pack() -> ContentPack:
-    return proactive_content()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def world(pack: ContentPack, database: Database, clock: Clock) -> World:
-    return World(Engine(pack, database, clock=clock), database, clock)
 
 
 def questions(replies: tuple[Reply, ...]) -> list[str]:

@@ -18,30 +18,15 @@ from bot.handoff.desk import HandoffDesk
 from bot.messages import RatingScale, Reply
 from storage.db import Database
 from storage.models import Handoff, SurveyInvitation
-from tests.delivery.proactive_chat import World, proactive_content, texts
+from tests.delivery.proactive_chat import World, texts
 from tests.engine.chat import Chat, Clock
 
 SUPPORT = HandoffSettings(webhook_url="http://127.0.0.1:9/helpdesk", webhook_secret="shared")
 
 
-@pytest.fixture(scope="module")
-def pack() -> ContentPack:
-    return proactive_content()
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def engine(pack: ContentPack, database: Database, clock: Clock) -> Engine:
-    return Engine(pack, database, clock=clock, handoff=SUPPORT)
-
-
-@pytest.fixture
-def world(engine: Engine, database: Database, clock: Clock) -> World:
-    return World(engine, database, clock)
+def engine(proactive_pack: ContentPack, database: Database, clock: Clock) -> Engine:
+    return Engine(proactive_pack, database, clock=clock, handoff=SUPPORT)
 
 
 def surveyed(replies: tuple[Reply, ...]) -> list[str]:
