@@ -45,7 +45,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[0] = str(ROOT)  # this file's folder would hide the `telegram` package (bench/telegram.py)
 
 from slack_bolt.app.async_app import AsyncApp  # noqa: E402
 from slack_bolt.context.ack.async_ack import AsyncAck  # noqa: E402
