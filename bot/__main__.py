@@ -137,6 +137,8 @@ def _upgrade(settings: Settings) -> int:
 def _core(settings: Settings) -> Iterator[Core]:
     """The core on the configured content and database (`bot.bootstrap`); exits with a clear
     message if either is not ready, and closes the database afterwards."""
+    from datetime import timedelta
+
     from bot.bootstrap import assemble
     from bot.content.errors import ContentInvalid
     from bot.content.loader import load_content
@@ -152,7 +154,12 @@ def _core(settings: Settings) -> Iterator[Core]:
     try:
         _database_ready(database)
         yield assemble(
-            content, database, settings.handoff, settings.default_timezone, settings.survey_quiet_days
+            content,
+            database,
+            settings.handoff,
+            settings.default_timezone,
+            settings.survey_quiet_days,
+            outbox_lease=timedelta(seconds=settings.outbox_lease_seconds),
         )
     finally:
         database.dispose()
@@ -201,7 +208,9 @@ def _chat(settings: Settings, learner: str | None, locale: str | None) -> int:
 
     with _core(settings) as core:
         sweep, screen = DueSweep(core.database, clock=core.clock), ConsoleLearners()
-        outbox = LearnerOutbox(core.database, screen, core.engine.reach_out, clock=core.clock)
+        outbox = LearnerOutbox(
+            core.database, screen, core.engine.reach_out, clock=core.clock, lease=core.outbox_lease
+        )
 
         def due(conversation_id: str) -> list[Reply]:
             sweep.sweep()

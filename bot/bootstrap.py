@@ -18,6 +18,7 @@ from bot.content.model import ContentPack
 from bot.engine import Clock, Engine, utc_now
 from bot.handoff.desk import HandoffDesk
 from storage.db import Database
+from storage.outbox import LEASE
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class Core:
     clock: Clock
     """The engine's and the desk's clock, for the sweep and the outboxes: when things fall due
     and are sent. Leases, pacing and signatures keep to real time."""
+    outbox_lease: timedelta = LEASE
+    """How long a claimed outbox row is left to its sender before another process (or a
+    restart) sends it instead."""
 
 
 def assemble(
@@ -44,12 +48,13 @@ def assemble(
     default_timezone: str = "UTC",
     survey_quiet_days: int = 30,
     *,
+    outbox_lease: timedelta = LEASE,
     clock: Clock = utc_now,
 ) -> Core:
     """The core on `content` and `database`, handing off as `handoff` says; learners whose
     zone nobody told us are in `default_timezone`, and surveys sent on triggers keep
-    `survey_quiet_days` apart (the settings, already checked). Time is `clock`'s (the
-    real one, except in tests)."""
+    `survey_quiet_days` apart, and a claimed outbox row is its sender's for `outbox_lease`
+    (the settings, already checked). Time is `clock`'s (the real one, except in tests)."""
     engine = Engine(
         content,
         database,
@@ -60,8 +65,9 @@ def assemble(
     )
     return Core(
         engine=engine,
-        desk=HandoffDesk(database, handoff, engine.surveys_after_handoff, clock=clock),
+        desk=HandoffDesk(database, handoff, engine.surveys_after_handoff, clock=clock, lease=outbox_lease),
         database=database,
         content=content,
         clock=clock,
+        outbox_lease=outbox_lease,
     )

@@ -60,10 +60,15 @@ class Settings:
     log_level: str = "WARNING"
     handoff: HandoffSettings = HandoffSettings()
     inbox_lease_seconds: float = 30.0
-    survey_quiet_days: int = 30
-    """No survey sent on a trigger sooner than this after the learner's last survey."""
     """How long a process's claim on a stored request lasts unless renewed: after that
     long without a sign of life, another process (or a restart) takes the request over."""
+    outbox_lease_seconds: float = 120.0
+    """How long a claimed outbox row (a lesson, a reminder, a support reply) is left to the
+    process sending it: after that, another process (or a restart) sends it instead. Longer
+    than any platform call may take (a slow call outliving it may go out twice); shorter
+    means a crashed process's rows wait less."""
+    survey_quiet_days: int = 30
+    """No survey sent on a trigger sooner than this after the learner's last survey."""
 
     def __repr__(self) -> str:
         # The database URL may carry a password: never print it.
@@ -73,6 +78,7 @@ class Settings:
             f"default_locale={self.default_locale!r}, default_timezone={self.default_timezone!r}, "
             f"log_level={self.log_level!r}, "
             f"handoff={self.handoff!r}, inbox_lease_seconds={self.inbox_lease_seconds!r}, "
+            f"outbox_lease_seconds={self.outbox_lease_seconds!r}, "
             f"survey_quiet_days={self.survey_quiet_days!r})"
         )
 
@@ -91,6 +97,7 @@ _KEYS = (
     "default_timezone",
     "log_level",
     "inbox_lease_seconds",
+    "outbox_lease_seconds",
     "survey_quiet_days",
     *_SUPPORT_KEYS,
 )
@@ -122,7 +129,8 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         default_timezone=_time_zone(values.get("default_timezone", "UTC")),
         log_level=values.get("log_level", "WARNING").upper(),
         handoff=_handoff_settings(values),
-        inbox_lease_seconds=_positive_seconds(values.get("inbox_lease_seconds", "30")),
+        inbox_lease_seconds=_positive_seconds("inbox_lease_seconds", values.get("inbox_lease_seconds", "30")),
+        outbox_lease_seconds=_outbox_lease(values.get("outbox_lease_seconds", "120")),
         survey_quiet_days=_quiet_days(values.get("survey_quiet_days", "30")),
     )
 
@@ -170,13 +178,28 @@ def _time_zone(value: str) -> str:
     )
 
 
-def _positive_seconds(value: str) -> float:
+def _positive_seconds(key: str, value: str) -> float:
     try:
         seconds = float(value)
     except ValueError:
         seconds = 0.0
     if not seconds > 0:
-        raise ConfigError(f"inbox_lease_seconds must be a positive number of seconds, not {value!r}")
+        raise ConfigError(f"{key} must be a positive number of seconds, not {value!r}")
+    return seconds
+
+
+MIN_OUTBOX_LEASE_S = 30.0
+"""Slack's client waits this long for one answer (`bot.adapters.slack.web_api`): a shorter
+lease would let a call that is merely slow be claimed and sent again."""
+
+
+def _outbox_lease(value: str) -> float:
+    seconds = _positive_seconds("outbox_lease_seconds", value)
+    if seconds < MIN_OUTBOX_LEASE_S:
+        raise ConfigError(
+            f"outbox_lease_seconds must be at least {MIN_OUTBOX_LEASE_S:g} seconds (longer than a slow "
+            f"Slack or Telegram call may take), not {value!r}"
+        )
     return seconds
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, and_, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Handoff, HandoffDelivery, Interaction, Learner, LearnerIdentity
-from storage.outbox import claim_due, mark_failed
+from storage.outbox import LEASE, claim_due, mark_failed
 
 TRANSCRIPT_TURNS = 10
 
@@ -143,10 +143,12 @@ def open_handoff(
 
 
 def claim_deliveries(
-    session: Session, destinations: Sequence[str], now: datetime, limit: int = 20
+    session: Session, destinations: Sequence[str], now: datetime, limit: int = 20, *, lease: timedelta = LEASE
 ) -> list[DueDelivery]:
-    """Take up to `limit` due deliveries to `destinations` for this process (see the module)."""
-    claimed = claim_due(session, _DELIVERIES, _DELIVERIES.c.destination.in_(list(destinations)), now, limit)
+    """Take up to `limit` due deliveries to `destinations` for this process, for `lease` (see
+    the module)."""
+    which = _DELIVERIES.c.destination.in_(list(destinations))
+    claimed = claim_due(session, _DELIVERIES, which, now, limit, lease=lease)
     if not claimed:
         return []
     rows = session.execute(

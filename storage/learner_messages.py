@@ -6,14 +6,14 @@ process serving the learner's platform claims and sends them (`bot.delivery.outb
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Learner, LearnerIdentity, LearnerMessage
-from storage.outbox import claim_due, mark_failed
+from storage.outbox import LEASE, claim_due, mark_failed
 
 _TO_LEARNERS = cast(Table, LearnerMessage.__table__)
 _IDENTITIES = cast(Table, LearnerIdentity.__table__)
@@ -81,10 +81,10 @@ def queue_learner_message(
 
 
 def claim_learner_messages(
-    session: Session, platform: str, now: datetime, limit: int = 20
+    session: Session, platform: str, now: datetime, limit: int = 20, *, lease: timedelta = LEASE
 ) -> list[DueLearnerMessage]:
-    """Take up to `limit` due messages to learners on `platform` for this process."""
-    claimed = claim_due(session, _TO_LEARNERS, _TO_LEARNERS.c.platform == platform, now, limit)
+    """Take up to `limit` due messages to learners on `platform` for this process, for `lease`."""
+    claimed = claim_due(session, _TO_LEARNERS, _TO_LEARNERS.c.platform == platform, now, limit, lease=lease)
     if not claimed:
         return []
     user_id = (

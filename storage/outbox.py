@@ -20,13 +20,20 @@ from sqlalchemy import ColumnElement, Table, select, update
 from sqlalchemy.orm import Session
 
 LEASE = timedelta(minutes=2)
-"""How long a claimed row is left to its sender: longer than any platform call may take."""
+"""How long a claimed row is left to its sender unless the deployment says otherwise
+(`outbox_lease_seconds`): longer than any platform call may take."""
 
 
 def claim_due(
-    session: Session, table: Table, which: ColumnElement[bool], now: datetime, limit: int
+    session: Session,
+    table: Table,
+    which: ColumnElement[bool],
+    now: datetime,
+    limit: int,
+    *,
+    lease: timedelta = LEASE,
 ) -> dict[int, int]:
-    """Claim due pending rows of `table`: their ids, each with its attempt number."""
+    """Claim due pending rows of `table` for `lease`: their ids, each with its attempt number."""
     due = (
         select(table.c.id)
         .where(table.c.status == "pending", table.c.next_attempt_at <= now, which)
@@ -37,7 +44,7 @@ def claim_due(
     result = session.execute(
         update(table)
         .where(table.c.id.in_(due.scalar_subquery()))
-        .values(attempts=table.c.attempts + 1, next_attempt_at=now + LEASE)
+        .values(attempts=table.c.attempts + 1, next_attempt_at=now + lease)
         .returning(table.c.id, table.c.attempts)
     )
     return {row.id: row.attempts for row in result}

@@ -125,3 +125,12 @@ def test_a_default_time_zone_that_is_no_zone_is_refused_naming_the_setting(
     with pytest.raises(ConfigError) as refused:
         load_settings({"LESSONLOOP_DEFAULT_TIMEZONE": value}, tmp_path)
     assert str(refused.value) == message
+
+
+def test_the_outbox_lease_is_two_minutes_unless_set_and_never_below_a_slow_call(tmp_path: Path) -> None:
+    assert load_settings({}, tmp_path).outbox_lease_seconds == 120.0
+    assert load_settings({"LESSONLOOP_OUTBOX_LEASE_SECONDS": "45"}, tmp_path).outbox_lease_seconds == 45.0
+    with pytest.raises(ConfigError, match="outbox_lease_seconds must be at least 30 seconds"):
+        load_settings({"LESSONLOOP_OUTBOX_LEASE_SECONDS": "1"}, tmp_path)
+    with pytest.raises(ConfigError, match="outbox_lease_seconds must be a positive number"):
+        load_settings({"LESSONLOOP_OUTBOX_LEASE_SECONDS": "soon"}, tmp_path)

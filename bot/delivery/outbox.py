@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from typing import Protocol
 
@@ -42,6 +42,7 @@ from storage.learner_messages import (
     mark_unreachable,
     release_learner_messages,
 )
+from storage.outbox import LEASE
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +81,11 @@ class LearnerOutbox:
         *,
         batch: int = BATCH,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        lease: timedelta = LEASE,
     ) -> None:
         self.database = database
         self.channel = channel
+        self._lease = lease
         self._reach_out = reach_out
         self._batch = batch
         self._clock = clock
@@ -114,7 +117,9 @@ class LearnerOutbox:
 
     def _claim(self) -> list[DueLearnerMessage]:
         with self.database.transaction() as session:
-            claimed = claim_learner_messages(session, self.channel.platform, self._clock(), self._batch)
+            claimed = claim_learner_messages(
+                session, self.channel.platform, self._clock(), self._batch, lease=self._lease
+            )
         return sorted(claimed, key=lambda row: (row.learner_id, row.id))
 
     async def _send_in_order(self, rows: list[DueLearnerMessage]) -> int:

@@ -9,7 +9,7 @@ needs the database or the storage modules of the core.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.config import HandoffSettings
 from bot.handoff.cases import relay_reply, resolve
@@ -18,6 +18,7 @@ from bot.handoff.reply_limits import TooLong, too_long_for
 from bot.handoff.webhook import WebhookDestination
 from storage.db import Database
 from storage.handoffs import HandoffCase, find_case, handoff_of_message
+from storage.outbox import LEASE
 
 
 class HandoffDesk:
@@ -30,8 +31,11 @@ class HandoffDesk:
         surveys_after_resolution: Callable[[], tuple[str, ...]] = tuple,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        lease: timedelta = LEASE,
     ) -> None:
         self._database = database
+        self._lease = lease
+        """How long a claimed delivery to support is left to its sender."""
         self.settings = settings
         """Where hand-offs go and support's hours: what a destination needs to know."""
         self._surveys_after_resolution = surveys_after_resolution
@@ -69,4 +73,4 @@ class HandoffDesk:
         webhook = self.settings.webhook_url
         if webhook:
             destinations = [*destinations, WebhookDestination(webhook, self.settings.webhook_secret)]
-        return Dispatcher(self._database, destinations, clock=self._clock)
+        return Dispatcher(self._database, destinations, clock=self._clock, lease=self._lease)

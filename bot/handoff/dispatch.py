@@ -15,13 +15,14 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from bot.delivery.retries import describe
 from bot.delivery.retries import retry_at as next_try
 from storage.db import Database
 from storage.handoffs import DueDelivery, HandoffCase, claim_deliveries, delivered, delivery_failed
+from storage.outbox import LEASE
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +54,12 @@ class Dispatcher:
         destinations: Sequence[SupportDestination],
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        lease: timedelta = LEASE,
     ) -> None:
         self.database = database
         self.destinations = {destination.name: destination for destination in destinations}
         self.clock = clock
+        self._lease = lease
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
@@ -82,7 +85,7 @@ class Dispatcher:
 
     def _claim_deliveries(self) -> list[DueDelivery]:
         with self.database.transaction() as session:
-            return claim_deliveries(session, list(self.destinations), self.clock())
+            return claim_deliveries(session, list(self.destinations), self.clock(), lease=self._lease)
 
     async def _deliver(self, delivery: DueDelivery) -> bool:
         destination = self.destinations[delivery.destination]

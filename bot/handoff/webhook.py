@@ -24,8 +24,8 @@ from storage.handoffs import HandoffCase
 TIMESTAMP_HEADER = "X-Lessonloop-Timestamp"
 SIGNATURE_HEADER = "X-Lessonloop-Signature"
 TIMEOUT_S = 15
-"""Well inside the outbox lease (`storage.outbox.LEASE`), so no second process retries
-while this one still waits."""
+"""Well inside the outbox lease (`outbox_lease_seconds`: at least 30 s), so no second
+process retries while this one still waits."""
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:

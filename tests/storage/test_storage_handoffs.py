@@ -163,3 +163,17 @@ def test_messages_to_learners_go_to_the_process_of_their_platform(database: Data
 
     assert (to_ann.workspace, to_ann.conversation_id, to_ann.text) == ("T0ACME", "DU0ANN", "Hi Ann")
     assert (to_bob.conversation_id, to_bob.text, to_bob.kind) == ("D51002", "Hi Bob", "support_reply")
+
+
+def test_a_claim_lasts_the_lease_it_was_given(database: Database) -> None:
+    ann = _learner(database, "U0ANN", "slack")
+    lease = timedelta(seconds=10)
+    with database.transaction() as session:
+        assert queue_learner_message(session, ann, "slack", kind="support_reply", text="Hi Ann", now=NOW)
+    with database.transaction() as session:
+        [first] = claim_learner_messages(session, "slack", NOW, lease=lease)
+    with database.transaction() as session:
+        assert claim_learner_messages(session, "slack", NOW + lease - timedelta(seconds=1), lease=lease) == []
+        [again] = claim_learner_messages(session, "slack", NOW + lease, lease=lease)
+
+    assert (again.id, again.attempts) == (first.id, 2)

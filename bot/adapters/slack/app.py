@@ -156,6 +156,7 @@ class SlackBot:
             SlackLearners(self._clients.client, self.delivery, self._database_work),
             core.engine.reach_out,
             clock=core.clock,
+            lease=core.outbox_lease,
         )
         """The outbox to Slack learners: support's replies, scheduled lessons."""
         self.app.event("message")(self._on_message)

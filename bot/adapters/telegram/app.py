@@ -156,6 +156,7 @@ class TelegramBot:
             TelegramLearners(self.delivery, self.lanes),
             core.engine.reach_out,
             clock=core.clock,
+            lease=core.outbox_lease,
         )
         """The outbox to Telegram learners: support's replies, scheduled lessons."""
 
