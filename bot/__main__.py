@@ -201,16 +201,16 @@ def _database_ready(database: Database) -> None:
 
 def _chat(settings: Settings, learner: str | None, locale: str | None) -> int:
     import asyncio
+    import contextlib
 
     from bot.adapters.console import ConsoleLearners, chat
+    from bot.adapters.database_work import DatabaseWork
     from bot.delivery.outbox import LearnerOutbox
     from bot.delivery.sweep import DueSweep
 
-    with _core(settings) as core:
+    with _core(settings) as core, contextlib.closing(DatabaseWork(core.database, name="chat")) as work:
         sweep, screen = DueSweep(core.database, clock=core.clock), ConsoleLearners()
-        outbox = LearnerOutbox(
-            core.database, screen, core.engine.reach_out, clock=core.clock, lease=core.outbox_lease
-        )
+        outbox = LearnerOutbox(work, screen, core.engine.reach_out, clock=core.clock, lease=core.outbox_lease)
 
         def due(conversation_id: str) -> list[Reply]:
             sweep.sweep()

@@ -45,6 +45,7 @@ from bot.state import LessonFrame, OpenPrompt, PromptKind, QuizFrame, dump_conve
 from bot.state import parse_choice_id as parse_choice
 from bot.turn import Turn
 from storage.db import Database
+from storage.enrolments import TurnEnrolments
 from storage.events import claim_event
 from storage.interactions import LoggedInteraction, record_interactions
 from storage.learners import (
@@ -147,6 +148,7 @@ class Engine:
             nudges.resume_if_paused(turn)
             route(turn, event)
             nudges.count_from_now(turn)
+            turn.enrolments.save()
             learner.conversation = dump_conversation(turn.conversation)
             learner.last_seen_at = now
             learner.unreachable_at = None  # they wrote: they can be written to again
@@ -185,6 +187,7 @@ class Engine:
                 review.start_round(turn, outreach.course_id)
             else:
                 invitations.send_invited(turn, outreach.invitation_id)
+            turn.enrolments.save()
             learner.conversation = dump_conversation(turn.conversation)
             save_learner(session, loaded, learner)  # not `last_seen_at`: the learner did nothing
             record_interactions(session, learner.id, turn.platform, now, _turn_rows(turn))
@@ -212,6 +215,7 @@ class Engine:
             faq=self.faq,
             platform=platform.value,
             now=now,
+            enrolments=TurnEnrolments(session, learner.id),
             first_contact=first_contact,
             handoff=self.handoff,
             default_zone=self.default_zone,

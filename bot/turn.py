@@ -21,6 +21,7 @@ from bot.messages import Choice, ChoicePrompt, Reply, TextReply
 from bot.phrases import learner_locale, phrase
 from bot.schedule.zones import learner_zone
 from bot.state import Conversation, OpenPrompt, PromptKind, choice_id
+from storage.enrolments import TurnEnrolments
 from storage.interactions import Mark
 from storage.learners import LearnerRecord
 
@@ -34,6 +35,8 @@ class Turn:
     faq: FaqMatcher
     platform: str
     now: datetime
+    enrolments: TurnEnrolments
+    """The learner's enrolments this turn reads and changes (written back when it ends)."""
     replies: list[Reply] = field(default_factory=list)
     reply_content: list[str | None] = field(default_factory=list)
     """For each reply, the content it came from (logged with it)."""

@@ -5,6 +5,7 @@ process serving the learner's platform claims and sends them (`bot.delivery.outb
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
@@ -162,10 +163,10 @@ def queue_outreach(session: Session, due: list[NewOutreach], now: datetime) -> N
         session.execute(insert(_TO_LEARNERS), rows)
 
 
-def learner_message_sent(session: Session, message_id: int, now: datetime) -> None:
+def learner_messages_sent(session: Session, message_ids: Sequence[int], now: datetime) -> None:
     session.execute(
         update(_TO_LEARNERS)
-        .where(_TO_LEARNERS.c.id == message_id)
+        .where(_TO_LEARNERS.c.id.in_(list(message_ids)))
         .values(status="sent", sent_at=now, last_error=None)
     )
 

@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from bot.adapters.database_work import DatabaseWork
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -72,6 +73,14 @@ def database(database_url: str) -> Iterator[Database]:
     database = Database(database_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def database_work(database: Database) -> Iterator[DatabaseWork]:
+    """Where an outbox or an inbox worker runs its database work, stopped afterwards."""
+    work = DatabaseWork(database, name="test")
+    yield work
+    work.close()
 
 
 def _fresh_schema_url(admin: Engine) -> Iterator[str]:

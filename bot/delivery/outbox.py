@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from typing import Protocol
 
+from bot.adapters.database_work import DatabaseWork
 from bot.delivery.retries import describe, retry_at
 from bot.messages import (
     Outreach,
@@ -33,12 +34,11 @@ from bot.messages import (
     SurveyInvite,
     TextReply,
 )
-from storage.db import Database
 from storage.learner_messages import (
     DueLearnerMessage,
     claim_learner_messages,
     learner_message_failed,
-    learner_message_sent,
+    learner_messages_sent,
     mark_unreachable,
     release_learner_messages,
 )
@@ -53,6 +53,10 @@ SENDING_AT_ONCE = 48
 """Learners whose rows are being sent at one moment; the rest of a batch waits its turn,
 so a stop only waits for these (at Telegram's 30 a second, a few seconds) and hands the
 waiting rows back."""
+MARKED_AT_ONCE = 48
+"""Rows the platform took that are marked sent in one statement (and the end of a batch
+marks the rest): a crash before the mark sends at most these again, besides those in
+flight."""
 
 ReachOut = Callable[[Outreach], tuple[Reply, ...]]
 
@@ -75,7 +79,7 @@ class LearnerChannel(Protocol):
 class LearnerOutbox:
     def __init__(
         self,
-        database: Database,
+        work: DatabaseWork,
         channel: LearnerChannel,
         reach_out: ReachOut,
         *,
@@ -83,7 +87,8 @@ class LearnerOutbox:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         lease: timedelta = LEASE,
     ) -> None:
-        self.database = database
+        self.database = work.database
+        self._work = work
         self.channel = channel
         self._lease = lease
         self._reach_out = reach_out
@@ -91,6 +96,8 @@ class LearnerOutbox:
         self._clock = clock
         self._stopping = asyncio.Event()
         self._sending = asyncio.Semaphore(SENDING_AT_ONCE)
+        self._sent: list[int] = []
+        """Rows the platform took, not yet marked sent."""
 
     async def run(self) -> None:
         """Send what is due, every `POLL_S` (at once again after a full batch), until
@@ -111,9 +118,12 @@ class LearnerOutbox:
 
     async def deliver_due(self) -> int:
         """One batch of the rows due; how many were sent."""
-        due = await asyncio.to_thread(self._claim)
+        due = await self._work.run(self._claim)
         by_learner = [list(rows) for _, rows in groupby(due, key=lambda row: row.learner_id)]
-        return sum(await asyncio.gather(*(self._send_in_order(rows) for rows in by_learner)))
+        try:
+            return sum(await asyncio.gather(*(self._send_in_order(rows) for rows in by_learner)))
+        finally:
+            await self._mark_sent()
 
     def _claim(self) -> list[DueLearnerMessage]:
         with self.database.transaction() as session:
@@ -129,7 +139,7 @@ class LearnerOutbox:
         for index, row in enumerate(rows):
             async with self._sending:
                 if self._stopping.is_set():
-                    await asyncio.to_thread(self._write_released, [each.id for each in rows[index:]])
+                    await self._work.run(self._write_released, [each.id for each in rows[index:]])
                     break
                 sent += await self._send(row)
         return sent
@@ -141,7 +151,7 @@ class LearnerOutbox:
                 await self.channel.deliver(message, replies)
         except LearnerUnreachableError as error:
             log.info("learner %s cannot be reached on %s: %s", message.learner_id, message.platform, error)
-            await asyncio.to_thread(self._write_unreachable, message, describe(error))
+            await self._work.run(self._write_unreachable, message, describe(error))
             return 0
         except Exception as error:
             again = retry_at(message.attempts, error, self._clock())
@@ -154,24 +164,31 @@ class LearnerOutbox:
                 f"next at {again:%H:%M:%S}" if again else "given up",
                 describe(error),
             )
-            await asyncio.to_thread(self._write_failed, message.id, describe(error), again)
+            await self._work.run(self._write_failed, message.id, describe(error), again)
             return 0
-        await asyncio.to_thread(self._write_sent, message.id)
+        self._sent.append(message.id)
+        if len(self._sent) >= MARKED_AT_ONCE:
+            await self._mark_sent()
         return 1
+
+    async def _mark_sent(self) -> None:
+        marked, self._sent = self._sent, []
+        if marked:
+            await self._work.run(self._write_sent, marked)
 
     async def _replies(self, message: DueLearnerMessage) -> tuple[Reply, ...]:
         outreach = _outreach(message)
         if outreach is None:
             return (TextReply(message.text),)
-        return await asyncio.to_thread(self._reach_out, outreach)
+        return await self._work.run(self._reach_out, outreach)
 
     def _write_released(self, message_ids: list[int]) -> None:
         with self.database.transaction() as session:
             release_learner_messages(session, message_ids, self._clock())
 
-    def _write_sent(self, message_id: int) -> None:
+    def _write_sent(self, message_ids: list[int]) -> None:
         with self.database.transaction() as session:
-            learner_message_sent(session, message_id, self._clock())
+            learner_messages_sent(session, message_ids, self._clock())
 
     def _write_failed(self, message_id: int, error: str, again: datetime | None) -> None:
         with self.database.transaction() as session:

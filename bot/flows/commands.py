@@ -6,8 +6,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from bot.flows import lessons, questions, quizzes, surveys
 from bot.flows.progress import overview_of
 from bot.messages import ChoiceAccepted
@@ -15,7 +13,6 @@ from bot.phrases import language_name, normal_locale
 from bot.schedule.zones import find_zone, zone_named
 from bot.state import LessonFrame, OpenPrompt, PromptKind, QuizFrame, SurveyFrame
 from bot.turn import Turn
-from storage.models import Enrolment
 
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 
@@ -107,12 +104,7 @@ def courses(turn: Turn, _argument: str) -> None:
     if not available:
         turn.send_text(turn.say("no_courses"))
         return
-    status = {
-        enrolment.course_id: enrolment.status
-        for enrolment in turn.session.scalars(
-            select(Enrolment).where(Enrolment.learner_id == turn.learner.id)
-        )
-    }
+    status = {enrolment.course_id: enrolment.status for enrolment in turn.enrolments.all()}
     labels = []
     for course in available:
         title = turn.text(course.title)
@@ -153,11 +145,8 @@ def resume(turn: Turn, _argument: str) -> None:
     if turn.conversation.stack:
         reshow(turn)
         return
-    enrolment = turn.session.scalars(
-        select(Enrolment)
-        .where(Enrolment.learner_id == turn.learner.id, Enrolment.status == "active")
-        .order_by(Enrolment.last_activity_at.desc())
-    ).first()
+    active = [enrolment for enrolment in turn.enrolments.all() if enrolment.status == "active"]
+    enrolment = max(active, key=lambda each: each.last_activity_at, default=None)
     course = turn.content.courses.get(enrolment.course_id) if enrolment else None
     if enrolment is not None and course is not None:
         lessons.start_course(turn, course)
@@ -168,7 +157,7 @@ def resume(turn: Turn, _argument: str) -> None:
 
 def progress(turn: Turn, _argument: str) -> None:
     """The learner's courses and best quiz results, as the standing page shows them."""
-    overview = overview_of(turn.session, turn.content, turn.learner.id, turn.locale)
+    overview = overview_of(turn.session, turn.content, turn.learner.id, turn.locale, turn.enrolments.all())
     if not overview.courses:
         turn.send_text(turn.say("no_progress"))
         return

@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import bindparam, select
-
 from bot.content.model import (
     AfterPrevious,
     AskChoice,
@@ -35,7 +33,7 @@ from bot.schedule.timing import next_lesson_due
 from bot.schedule.zones import known_zone
 from bot.state import LessonFrame, OpenPrompt, PromptKind
 from bot.turn import Turn
-from storage.models import Enrolment
+from storage.enrolments import EnrolmentRecord
 
 log = logging.getLogger(__name__)
 
@@ -44,20 +42,16 @@ MAX_STEPS_PER_RUN = 200
 ANSWER_LIMIT = 2000
 
 
-_ENROLMENT = select(Enrolment).where(
-    Enrolment.learner_id == bindparam("learner_id"), Enrolment.course_id == bindparam("course_id")
-)
-
-
-def enrolment_in(turn: Turn, course_id: str) -> Enrolment | None:
-    return turn.session.scalars(_ENROLMENT, {"learner_id": turn.learner.id, "course_id": course_id}).first()
+def enrolment_in(turn: Turn, course_id: str) -> EnrolmentRecord | None:
+    return turn.enrolments.find(course_id)
 
 
 def start_course(turn: Turn, course: Course, source: str | None = None) -> None:
     """Enrol (or re-enrol) the learner and start the lesson they are due."""
     enrolment = enrolment_in(turn, course.id)
     if enrolment is None:
-        enrolment = Enrolment(
+        enrolment = EnrolmentRecord(
+            id=0,
             learner_id=turn.learner.id,
             course_id=course.id,
             status="active",
@@ -67,7 +61,7 @@ def start_course(turn: Turn, course: Course, source: str | None = None) -> None:
             started_at=turn.now,
             last_activity_at=turn.now,
         )
-        turn.session.add(enrolment)
+        turn.enrolments.add(enrolment)
         turn.mark("enrolled", course.id, source)
     elif enrolment.status == "completed":
         turn.send_text(turn.say("course_again", title=turn.text(course.title)))
@@ -253,7 +247,7 @@ def _finish_lesson(turn: Turn, course: Course, lesson: Lesson) -> None:
     turn.send_text(turn.say("course_done", title=turn.text(course.title)))
 
 
-def _schedule_next(turn: Turn, course: Course, upcoming: Lesson, enrolment: Enrolment) -> None:
+def _schedule_next(turn: Turn, course: Course, upcoming: Lesson, enrolment: EnrolmentRecord) -> None:
     """A course on a cadence: the next lesson comes when the schedule says, inside the
     window on the learner's clock (`bot.schedule.timing`); the sweep sends it then."""
     zone = turn.zone

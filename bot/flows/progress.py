@@ -6,6 +6,7 @@ from the same rows `progress` reads, so the page and the chat never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -15,8 +16,9 @@ from bot.content.model import ContentPack
 from bot.messages import Sender
 from bot.phrases import learner_locale
 from storage.db import Database
+from storage.enrolments import EnrolmentRecord, learner_enrolments
 from storage.learners import find_learner
-from storage.models import Enrolment, QuizAttempt
+from storage.models import QuizAttempt
 
 
 @dataclass(frozen=True)
@@ -69,15 +71,18 @@ def learner_overview(content: ContentPack, database: Database, sender: Sender) -
             return Overview(False, locale, (), (), offers)
         learner = found[0]
         locale = learner_locale(learner.locale, learner.locale_hint, content.default_locale)
-        return overview_of(session, content, learner.id, locale)
+        return overview_of(session, content, learner.id, locale, learner_enrolments(session, learner.id))
 
 
-def overview_of(session: Session, content: ContentPack, learner_id: int, locale: str) -> Overview:
-    """A known learner's overview, read in `session`: the one computation behind the
-    `progress` command and the standing page."""
-    enrolments = session.scalars(
-        select(Enrolment).where(Enrolment.learner_id == learner_id).order_by(Enrolment.started_at)
-    ).all()
+def overview_of(
+    session: Session,
+    content: ContentPack,
+    learner_id: int,
+    locale: str,
+    enrolments: Sequence[EnrolmentRecord],
+) -> Overview:
+    """A known learner's overview, read in `session`, of their `enrolments` (the first
+    started first): the one computation behind the `progress` command and the standing page."""
     attempts = session.scalars(
         select(QuizAttempt).where(QuizAttempt.learner_id == learner_id, QuizAttempt.finished_at.is_not(None))
     ).all()

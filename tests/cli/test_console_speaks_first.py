@@ -8,6 +8,7 @@ import asyncio
 import io
 
 from bot.adapters.console import ConsoleLearners, chat
+from bot.adapters.database_work import DatabaseWork
 from bot.delivery.outbox import LearnerOutbox
 from bot.delivery.sweep import DueSweep
 from bot.engine import Engine
@@ -30,11 +31,13 @@ class Typing(io.StringIO):
         return super().readline(size)
 
 
-def test_a_reminder_that_fell_due_is_shown_before_the_next_prompt(database: Database) -> None:
+def test_a_reminder_that_fell_due_is_shown_before_the_next_prompt(
+    database: Database, database_work: DatabaseWork
+) -> None:
     clock = Clock()
     engine = Engine(proactive_content(), database, clock=clock)
     sweep, screen = DueSweep(database, clock=clock), ConsoleLearners()
-    outbox = LearnerOutbox(database, screen, engine.reach_out, clock=clock)
+    outbox = LearnerOutbox(database_work, screen, engine.reach_out, clock=clock)
 
     def due(conversation_id: str) -> list[Reply]:
         sweep.sweep()

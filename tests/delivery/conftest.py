@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.adapters.database_work import DatabaseWork
 from bot.content.model import ContentPack
 from bot.engine import Engine
 from storage.db import Database
@@ -28,5 +29,5 @@ def engine(proactive_pack: ContentPack, database: Database, clock: Clock) -> Eng
 
 
 @pytest.fixture
-def world(engine: Engine, database: Database, clock: Clock) -> World:
-    return World(engine, database, clock)
+def world(engine: Engine, database_work: DatabaseWork, clock: Clock) -> World:
+    return World(engine, database_work, clock)

@@ -11,13 +11,13 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.adapters.database_work import DatabaseWork
 from bot.content.loader import load_content
 from bot.content.model import ContentPack
 from bot.delivery.outbox import LearnerOutbox
 from bot.delivery.sweep import DueSweep
 from bot.engine import Engine
 from bot.messages import Reply, TextReply
-from storage.db import Database
 from storage.learner_messages import DueLearnerMessage
 from tests.engine.chat import Chat, Clock
 
@@ -43,11 +43,11 @@ class Screens:
 class World:
     """The engine, the sweep and the outbox of one process, on `clock`."""
 
-    def __init__(self, engine: Engine, database: Database, clock: Clock) -> None:
+    def __init__(self, engine: Engine, work: DatabaseWork, clock: Clock) -> None:
         self.engine, self.clock = engine, clock
-        self.sweep = DueSweep(database, clock=clock)
+        self.sweep = DueSweep(work.database, clock=clock)
         self.screens = Screens()
-        self.outbox = LearnerOutbox(database, self.screens, engine.reach_out, clock=clock)
+        self.outbox = LearnerOutbox(work, self.screens, engine.reach_out, clock=clock)
 
     def tick(self, chat: Chat | None = None) -> tuple[Reply, ...]:
         """One sweep and every outbox row due, as `serve` does every few seconds; what

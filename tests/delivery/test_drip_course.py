@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.adapters.database_work import DatabaseWork
 from bot.content.loader import load_content
 from bot.content.model import ContentPack
 from bot.delivery.outbox import LearnerOutbox
@@ -52,7 +53,7 @@ def engine(pack: ContentPack, database: Database, clock: Clock) -> Engine:
 
 
 def test_the_next_lesson_comes_at_the_windows_opening_two_days_later(
-    engine: Engine, database: Database, clock: Clock
+    engine: Engine, database: Database, database_work: DatabaseWork, clock: Clock
 ) -> None:
     chat = Chat(engine)
     chat.say("timezone Berlin")
@@ -62,7 +63,7 @@ def test_the_next_lesson_comes_at_the_windows_opening_two_days_later(
         "Your next lesson, “Two”, comes on Thursday at 09:00. See you then!"
     )
     sweep, terminal = DueSweep(database, clock=clock), Terminal()
-    outbox = LearnerOutbox(database, terminal, engine.reach_out, clock=clock)
+    outbox = LearnerOutbox(database_work, terminal, engine.reach_out, clock=clock)
 
     clock.advance(days=1, hours=22, minutes=59)  # Thursday 07:59 UTC, 08:59 in Berlin
     assert sweep.sweep() == 0

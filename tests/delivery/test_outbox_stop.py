@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
+from bot.adapters.database_work import DatabaseWork
 from bot.delivery.outbox import SENDING_AT_ONCE, LearnerOutbox
 from bot.messages import Outreach, Reply
 from storage.db import Database
@@ -37,7 +38,9 @@ def nothing_to_word(_outreach: Outreach) -> tuple[Reply, ...]:
     raise AssertionError("support notes are sent as written")
 
 
-def test_a_stop_finishes_what_is_being_sent_and_hands_back_the_rest(database: Database) -> None:
+def test_a_stop_finishes_what_is_being_sent_and_hands_back_the_rest(
+    database: Database, database_work: DatabaseWork
+) -> None:
     learner_ids = learners_due(database, ROWS)
     with database.transaction() as session:
         for learner_id in learner_ids:
@@ -47,7 +50,7 @@ def test_a_stop_finishes_what_is_being_sent_and_hands_back_the_rest(database: Da
 
     async def scenario() -> int:
         slow = SlowPlatform()
-        outbox = LearnerOutbox(database, slow, nothing_to_word, clock=lambda: NOW)
+        outbox = LearnerOutbox(database_work, slow, nothing_to_word, clock=lambda: NOW)
         sending = asyncio.create_task(outbox.deliver_due())
         while slow.begun < SENDING_AT_ONCE:
             await asyncio.sleep(0.01)

@@ -16,7 +16,7 @@ from storage.handoffs import (
     mark_resolved,
     open_handoff,
 )
-from storage.learner_messages import claim_learner_messages, learner_message_sent, queue_learner_message
+from storage.learner_messages import claim_learner_messages, learner_messages_sent, queue_learner_message
 from storage.learners import create_learner
 from storage.outbox import LEASE
 
@@ -156,7 +156,7 @@ def test_messages_to_learners_go_to_the_process_of_their_platform(database: Data
 
     with database.transaction() as session:
         [to_ann] = claim_learner_messages(session, "slack", NOW)
-        learner_message_sent(session, to_ann.id, NOW)
+        learner_messages_sent(session, [to_ann.id], NOW)
     with database.transaction() as session:
         assert claim_learner_messages(session, "slack", NOW + LEASE) == []
         [to_bob] = claim_learner_messages(session, "telegram", NOW)

@@ -152,7 +152,7 @@ class SlackBot:
             self.support.listen(self.app, self._store)
         self.dispatcher = support_channel.dispatcher(core.desk, self.support)
         self.learners = LearnerOutbox(
-            core.database,
+            self._database_work,
             SlackLearners(self._clients.client, self.delivery, self._database_work),
             core.engine.reach_out,
             clock=core.clock,

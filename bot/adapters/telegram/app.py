@@ -152,7 +152,7 @@ class TelegramBot:
         self.application.add_error_handler(self._on_error)
         self.dispatcher = support_group.dispatcher(self.application, core.desk)
         self.learners = LearnerOutbox(
-            core.database,
+            self.threads,
             TelegramLearners(self.delivery, self.lanes),
             core.engine.reach_out,
             clock=core.clock,
