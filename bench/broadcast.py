@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # this file's folder would hide the `telegram` package
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import create_engine, func, insert, select  # noqa: E402
 
 from bench.readme import update_readme_row  # noqa: E402
 from bot.adapters.telegram.app import telegram_bot  # noqa: E402
@@ -45,6 +45,7 @@ from storage.db import Database  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import Enrolment, Learner, LearnerIdentity, LearnerMessage  # noqa: E402
 from tests.cores import core_of  # noqa: E402
+from tests.postgres_schemas import fresh_schema_url  # noqa: E402
 from tests.telegram.fake_bot_api import TOKEN, FakeTelegram  # noqa: E402
 from tests.telegram.fake_chats import Person  # noqa: E402
 
@@ -216,8 +217,16 @@ async def unthrottled(database: Database, engine: Engine, learners: int) -> dict
 
 @contextmanager
 def fresh_database(url: str | None) -> Iterator[Database]:
-    with tempfile.TemporaryDirectory() as folder:
-        database = Database(url or f"sqlite:///{folder}/broadcast.db")
+    """An empty, migrated database: SQLite in a temporary folder, or a schema of its own in
+    the PostgreSQL database at `url` (dropped afterwards, so the database may be shared)."""
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as cleanup:
+        if url is None:
+            url = f"sqlite:///{folder}/broadcast.db"
+        else:
+            admin = create_engine(url, isolation_level="AUTOCOMMIT")
+            cleanup.callback(admin.dispose)
+            url = cleanup.enter_context(fresh_schema_url(admin, prefix="bench"))
+        database = Database(url)
         try:
             upgrade(database)
             yield database
@@ -229,7 +238,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=100_000)
     parser.add_argument(
-        "--database-url", help="an empty PostgreSQL database (default: SQLite in a temp folder)"
+        "--database-url",
+        help="a PostgreSQL database to work in a schema of its own (default: SQLite in a temp folder)",
     )
     parser.add_argument("--throttled-seconds", type=float, default=60.0)
     parser.add_argument("--readme", action="store_true", help="write the figures into README.md")

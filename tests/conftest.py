@@ -16,23 +16,19 @@ something other than the real migrations.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine
 
 from bot.adapters.database_work import DatabaseWork
 from storage.db import Database
 from storage.migrate import upgrade
+from tests.postgres_schemas import fresh_schema_url
 
 POSTGRES_URL_VARIABLE = "LESSONLOOP_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgresql"]
-# Dropping a schema waits for every lock on its tables; a connection left open by a test
-# should fail the teardown, not hang the run.
-DROP_LOCK_TIMEOUT = "30s"
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +49,8 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
         yield f"sqlite:///{tmp_path}/lessonloop.db"
     else:
         admin: Engine = request.getfixturevalue("_postgres_admin")
-        yield from _fresh_schema_url(admin)
+        with fresh_schema_url(admin) as url:
+            yield url
 
 
 @pytest.fixture
@@ -81,23 +78,3 @@ def database_work(database: Database) -> Iterator[DatabaseWork]:
     work = DatabaseWork(database, name="test")
     yield work
     work.close()
-
-
-def _fresh_schema_url(admin: Engine) -> Iterator[str]:
-    """Create a schema unique across xdist workers and processes; yield a URL bound to it; drop it."""
-    schema = f"test_{uuid.uuid4().hex}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield with_search_path(admin.url.render_as_string(hide_password=False), schema)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"SET lock_timeout = '{DROP_LOCK_TIMEOUT}'"))
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-
-
-def with_search_path(url: str, schema: str) -> str:
-    """`url` with libpq's `options` set so the server puts every session in `schema`."""
-    parsed = make_url(url)
-    options = " ".join(filter(None, [str(parsed.query.get("options", "")), f"-csearch_path={schema}"]))
-    return parsed.update_query_dict({"options": options}).render_as_string(hide_password=False)
