@@ -25,14 +25,13 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # this file's folder would hide the `telegram` package
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from sqlalchemy import create_engine, func, insert, select  # noqa: E402
+from sqlalchemy import create_engine, func, select  # noqa: E402
 
 from bench.readme import update_readme_row  # noqa: E402
 from bot.adapters.telegram.app import telegram_bot  # noqa: E402
@@ -43,31 +42,16 @@ from bot.delivery.sweep import DueSweep  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
-from storage.models import Enrolment, Learner, LearnerIdentity, LearnerMessage  # noqa: E402
+from storage.models import LearnerMessage  # noqa: E402
 from tests.cores import core_of  # noqa: E402
+from tests.delivery.due_crowd import people, seed, write_course  # noqa: E402
 from tests.postgres_schemas import fresh_schema_url  # noqa: E402
 from tests.telegram.fake_bot_api import TOKEN, FakeTelegram  # noqa: E402
-from tests.telegram.fake_chats import Person  # noqa: E402
 
-FIRST_ID = 700_000_000
 LIMIT = 30.0
 """Telegram's messages a second for one bot."""
 TARGETS = {"throttled_share_of_limit": 0.95, "unthrottled_messages_per_second": 2000, "sweep_seconds": 2.0}
 WARM_UP_S = 5.0
-COURSE = """\
-kind: course
-id: news
-title: News
-lessons:
-  - id: one
-    title: One
-    steps:
-      - say: Welcome.
-  - id: two
-    title: Two
-    steps:
-      - say: Here is what is new this week.
-"""
 
 
 # --- the fake Telegram (child process) -----------------------------------------------------
@@ -76,8 +60,8 @@ lessons:
 async def fake_server(learners: int) -> None:
     fake = FakeTelegram()
     await fake.start()
-    for n in range(learners):
-        fake.chats.join(Person(FIRST_ID + n, f"Learner{n}", language_code="en"))
+    for person in people(learners):
+        fake.chats.join(person)
     sent: list[float] = []
     fake.watchers.append(lambda what, _chat: sent.append(time.perf_counter()) if what == "sent" else None)
     print(json.dumps({"root": fake.root}), flush=True)
@@ -94,52 +78,6 @@ async def fake_server(learners: int) -> None:
 
 
 # --- the learners and the bot (this process) -----------------------------------------------
-
-
-def seed(database: Database, learners: int) -> None:
-    """`learners` learners on Telegram, each done with lesson one and due lesson two now."""
-    now = datetime.now(UTC)
-    with database.transaction() as session:
-        connection = session.connection()
-        for start in range(0, learners, 10_000):
-            chunk = range(start, min(start + 10_000, learners))
-            connection.execute(
-                insert(Learner),
-                [
-                    {"id": n + 1, "created_at": now, "last_seen_at": now, "attributes": {}, "answers": {}}
-                    for n in chunk
-                ],
-            )
-            connection.execute(
-                insert(LearnerIdentity),
-                [
-                    {
-                        "learner_id": n + 1,
-                        "platform": "telegram",
-                        "workspace": "",
-                        "user_id": str(FIRST_ID + n),
-                        "conversation_id": str(FIRST_ID + n),
-                        "created_at": now,
-                    }
-                    for n in chunk
-                ],
-            )
-            connection.execute(
-                insert(Enrolment),
-                [
-                    {
-                        "learner_id": n + 1,
-                        "course_id": "news",
-                        "status": "active",
-                        "lesson_id": "two",
-                        "completed_lessons": ["one"],
-                        "started_at": now - timedelta(days=7),
-                        "last_activity_at": now - timedelta(days=7),
-                        "next_due_at": now - timedelta(seconds=1),
-                    }
-                    for n in chunk
-                ],
-            )
 
 
 class FakeServer:
@@ -249,8 +187,7 @@ def main() -> None:
         asyncio.run(fake_server(arguments.learners))
         return
     with tempfile.TemporaryDirectory() as folder:
-        (Path(folder) / "news.yaml").write_text(COURSE, encoding="utf-8")
-        content = load_content([Path(folder)])
+        content = load_content([write_course(Path(folder))])
     load = os.getloadavg()[0]
     with fresh_database(arguments.database_url) as database:
         engine = Engine(content, database)
