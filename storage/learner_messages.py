@@ -88,20 +88,10 @@ def claim_learner_messages(
     claimed = claim_due(session, _TO_LEARNERS, _TO_LEARNERS.c.platform == platform, now, limit, lease=lease)
     if not claimed:
         return []
-    user_id = (
-        select(func.min(_IDENTITIES.c.user_id))
-        .where(
-            _IDENTITIES.c.learner_id == _TO_LEARNERS.c.learner_id,
-            _IDENTITIES.c.platform == _TO_LEARNERS.c.platform,
-            _IDENTITIES.c.workspace == _TO_LEARNERS.c.workspace,
-        )
-        .scalar_subquery()
-    )
     rows = session.execute(
-        select(_TO_LEARNERS, user_id.label("user_id"))
-        .where(_TO_LEARNERS.c.id.in_(list(claimed)))
-        .order_by(_TO_LEARNERS.c.id)
+        select(_TO_LEARNERS).where(_TO_LEARNERS.c.id.in_(list(claimed))).order_by(_TO_LEARNERS.c.id)
     ).all()
+    user_ids = _user_ids(session, {row.learner_id for row in rows})
     return [
         DueLearnerMessage(
             row.id,
@@ -114,11 +104,27 @@ def claim_learner_messages(
             claimed[row.id],
             row.course_id,
             row.lesson_id,
-            row.user_id or "",
+            user_ids.get((row.learner_id, row.platform, row.workspace), ""),
             row.invitation_id,
         )
         for row in rows
     ]
+
+
+def _user_ids(session: Session, learner_ids: set[int]) -> dict[tuple[int, str, str], str]:
+    """Each learner's id on each platform and workspace they are known in.
+
+    Looked up by learner, apart: as a subquery per message, SQLite took the index on
+    (platform, workspace, user_id) to find the smallest user id, and walked the whole
+    workspace's learners in user id order for each message."""
+    found: dict[tuple[int, str, str], str] = {}
+    identities = select(
+        _IDENTITIES.c.learner_id, _IDENTITIES.c.platform, _IDENTITIES.c.workspace, _IDENTITIES.c.user_id
+    ).where(_IDENTITIES.c.learner_id.in_(learner_ids))
+    for row in session.execute(identities):
+        key = (row.learner_id, row.platform, row.workspace)
+        found[key] = min(found.get(key, row.user_id), row.user_id)
+    return found
 
 
 def queue_outreach(session: Session, due: list[NewOutreach], now: datetime) -> None:

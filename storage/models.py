@@ -330,7 +330,7 @@ class HandoffDelivery(Base):
 
     __tablename__ = "handoff_deliveries"
     __table_args__ = (
-        Index("ix_handoff_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_handoff_deliveries_due", "status", "next_attempt_at", "id"),
         Index("ix_handoff_deliveries_external", "destination", "external_chat", "external_id"),
     )
 
@@ -355,7 +355,7 @@ class LearnerMessage(Base):
     scheduled lessons). The process serving `platform` sends them."""
 
     __tablename__ = "learner_messages"
-    __table_args__ = (Index("ix_learner_messages_due", "platform", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_learner_messages_due", "platform", "status", "next_attempt_at", "id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)

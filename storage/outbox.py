@@ -33,11 +33,15 @@ def claim_due(
     *,
     lease: timedelta = LEASE,
 ) -> dict[int, int]:
-    """Claim due pending rows of `table` for `lease`: their ids, each with its attempt number."""
+    """Claim due pending rows of `table` for `lease`, the longest due first: their ids,
+    each with its attempt number. `table` has an index on (..., status, next_attempt_at, id)."""
     due = (
         select(table.c.id)
         .where(table.c.status == "pending", table.c.next_attempt_at <= now, which)
-        .order_by(table.c.id)
+        # In the order of the due index, so the claim reads only the rows it takes: by id
+        # alone, every due row was read and sorted (or, on PostgreSQL, every row sent
+        # before skipped), and a claim grew slower with each row sent.
+        .order_by(table.c.next_attempt_at, table.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
