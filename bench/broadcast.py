@@ -6,10 +6,11 @@ its heading, its text, "lesson complete" and "course complete"): the sweep
 (`storage.due_lessons`) moves them into the outbox (on PostgreSQL after `ANALYZE`, as
 autovacuum would), and the real Telegram adapter's outbox (`bot.delivery.outbox`, `Pacing`,
 PTB) sends them to the fake Bot API (tests/telegram/fake_bot_api.py) in a child process,
-as Telegram would be elsewhere. Measured: the sweep's seconds; messages a second with Telegram's limits (30 a
-second for the bot, one a second per chat) over `--throttled-seconds`, after a 5 s start;
-and with the limits lifted until every lesson is sent. Prints one JSON object last;
-`--readme` writes README's rows.
+as Telegram would be elsewhere; both run on the serving process's event loop
+(`bot.event_loop`). Measured: the sweep's seconds; messages a second with Telegram's
+limits (30 a second for the bot, one a second per chat) over `--throttled-seconds`, after
+a 5 s start; and with the limits lifted until every lesson is sent. Prints one JSON
+object last; `--readme` writes README's rows.
 
     .venv/bin/python bench/broadcast.py [--learners 100000] [--database-url URL] [--throttled-seconds 60]
 """
@@ -35,6 +36,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 from sqlalchemy import create_engine, func, select  # noqa: E402
 
 from bench.readme import update_readme_row  # noqa: E402
+from bot import event_loop  # noqa: E402
 from bot.adapters.telegram.app import telegram_bot  # noqa: E402
 from bot.adapters.telegram.pacing import Pacing  # noqa: E402
 from bot.adapters.telegram.settings import TelegramSettings  # noqa: E402
@@ -200,7 +202,8 @@ def main() -> None:
     parser.add_argument("--fake-server", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.fake_server:
-        asyncio.run(fake_server(arguments.learners))
+        # On the serving process's loop too, so the fake costs the bot's cores no more than it must.
+        event_loop.run(fake_server(arguments.learners))
         return
     with tempfile.TemporaryDirectory() as folder:
         content = load_content([write_course(Path(folder))])
@@ -214,8 +217,8 @@ def main() -> None:
         queued = DueSweep(database).sweep()
         sweep_seconds = time.perf_counter() - started
         assert queued == arguments.learners, (queued, arguments.learners)
-        limited = asyncio.run(throttled(database, engine, arguments.learners, arguments.throttled_seconds))
-        free = asyncio.run(unthrottled(database, engine, arguments.learners))
+        limited = event_loop.run(throttled(database, engine, arguments.learners, arguments.throttled_seconds))
+        free = event_loop.run(unthrottled(database, engine, arguments.learners))
     backend = "PostgreSQL" if arguments.database_url else "SQLite"
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     result = {

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from telegram.error import InvalidToken, NetworkError
 
+from bot import event_loop
 from bot.adapters.inbox_worker import DEFAULT_LEASE_S
 from bot.adapters.slack.app import EVENTS_PATH, SlackBot, slack_bot
 from bot.adapters.slack.settings import (
@@ -129,7 +130,7 @@ def serve(
         keep_token_out_of_logs(platforms.telegram.token)
         os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta
     try:
-        asyncio.run(_serve(core, platforms, listening, inbox_lease_s))
+        event_loop.run(_serve(core, platforms, listening, inbox_lease_s))
     except InvalidToken:
         print(
             "lessonloop: Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized): check it with @BotFather "

@@ -17,10 +17,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.adapters.database_work import DatabaseWork
 from bot.delivery.retries import describe, retry_at
@@ -76,6 +77,31 @@ class LearnerChannel(Protocol):
     async def deliver(self, message: DueLearnerMessage, replies: Sequence[Reply]) -> None: ...
 
 
+@dataclass
+class _Batch:
+    """Rows claimed together and being sent; `all_begun` once each of its learners has
+    begun (or the batch has ended)."""
+
+    claimed: int
+    all_begun: asyncio.Event
+    not_begun: int
+    task: asyncio.Task[int] = field(init=False)
+
+    def begun(self) -> None:
+        self.not_begun -= 1
+        if self.not_begun <= 0:
+            self.all_begun.set()
+
+
+async def _first_of(*waits: Coroutine[Any, Any, object]) -> None:
+    tasks = [asyncio.ensure_future(wait) for wait in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
 class LearnerOutbox:
     def __init__(
         self,
@@ -98,32 +124,66 @@ class LearnerOutbox:
         self._sending = asyncio.Semaphore(SENDING_AT_ONCE)
         self._sent: list[int] = []
         """Rows the platform took, not yet marked sent."""
+        self._in_flight: set[int] = set()
+        """Rows of the batches being sent."""
+        self._learners: dict[int, asyncio.Lock] = {}
+        """The learners whose rows are being sent (or wait for a batch before to finish)."""
 
     async def run(self) -> None:
-        """Send what is due, every `POLL_S` (at once again after a full batch), until
-        `stop`: the rows being sent are finished and marked, the others handed back."""
+        """Send what is due, every `POLL_S`, until `stop`: the rows being sent are finished
+        and marked, the others handed back. After a full batch the next is claimed as soon
+        as every learner of this one has begun, so the platform is not left idle while the
+        batch's last messages go out and the next is claimed."""
+        sending: set[asyncio.Task[int]] = set()
         while not self._stopping.is_set():
-            sent = 0
             try:
-                sent = await self.deliver_due()
+                batch = await self._begin_batch()
             except Exception:  # the database away for a moment must not stop the loop
                 log.exception("the outbox to %s learners could not be read", self.channel.platform)
-            if sent >= self._batch:
-                continue
+                batch = None
+            if batch is not None:
+                sending.add(batch.task)
+                batch.task.add_done_callback(self._finished)
+                batch.task.add_done_callback(sending.discard)
+                if batch.claimed >= self._batch:
+                    await _first_of(batch.all_begun.wait(), self._stopping.wait())
+                    continue
+                await asyncio.gather(*sending, return_exceptions=True)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), POLL_S)
+        await asyncio.gather(*sending, return_exceptions=True)
 
     def stop(self) -> None:
         self._stopping.set()
 
     async def deliver_due(self) -> int:
         """One batch of the rows due; how many were sent."""
-        due = await self._work.run(self._claim)
+        return await (await self._begin_batch()).task
+
+    async def _begin_batch(self) -> _Batch:
+        claimed = await self._work.run(self._claim)
+        # A row whose lease ran out while this process still sends it (a clock that jumped,
+        # a platform slower than the lease) is not sent a second time from here.
+        due = [row for row in claimed if row.id not in self._in_flight]
+        self._in_flight.update(row.id for row in due)
         by_learner = [list(rows) for _, rows in groupby(due, key=lambda row: row.learner_id)]
+        batch = _Batch(len(claimed), asyncio.Event(), len(by_learner))
+        batch.task = asyncio.create_task(self._send_batch(batch, by_learner))
+        if not by_learner:
+            batch.all_begun.set()
+        return batch
+
+    async def _send_batch(self, batch: _Batch, by_learner: list[list[DueLearnerMessage]]) -> int:
         try:
-            return sum(await asyncio.gather(*(self._send_in_order(rows) for rows in by_learner)))
+            return sum(await asyncio.gather(*(self._send_in_order(batch, rows) for rows in by_learner)))
         finally:
+            batch.all_begun.set()
             await self._mark_sent()
+            self._in_flight.difference_update(row.id for rows in by_learner for row in rows)
+
+    def _finished(self, task: asyncio.Task[int]) -> None:
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("sending the outbox to %s learners failed", self.channel.platform, exc_info=error)
 
     def _claim(self) -> list[DueLearnerMessage]:
         with self.database.transaction() as session:
@@ -132,17 +192,36 @@ class LearnerOutbox:
             )
         return sorted(claimed, key=lambda row: (row.learner_id, row.id))
 
-    async def _send_in_order(self, rows: list[DueLearnerMessage]) -> int:
-        """One learner's rows, oldest first: a reply before the "resolved" note after it.
+    async def _send_in_order(self, batch: _Batch, rows: list[DueLearnerMessage]) -> int:
+        """One learner's rows, oldest first: a reply before the "resolved" note after it,
+        and after their rows of the batch before (whose last may still be going out).
         Once `stop` is called, the rows not begun yet are handed back, due now."""
-        sent = 0
-        for index, row in enumerate(rows):
-            async with self._sending:
-                if self._stopping.is_set():
-                    await self._work.run(self._write_released, [each.id for each in rows[index:]])
-                    break
-                sent += await self._send(row)
+        sent, waiting = 0, True
+        async with self._learner_turn(rows[0].learner_id):
+            for index, row in enumerate(rows):
+                async with self._sending:
+                    if waiting:
+                        waiting = False
+                        batch.begun()
+                    if self._stopping.is_set():
+                        await self._work.run(self._write_released, [each.id for each in rows[index:]])
+                        break
+                    sent += await self._send(row)
+        if waiting:
+            batch.begun()
         return sent
+
+    @contextlib.asynccontextmanager
+    async def _learner_turn(self, learner_id: int) -> AsyncIterator[None]:
+        """One learner's rows are sent by one batch at a time, in the order the batches
+        were claimed (an asyncio lock wakes its waiters first come, first served)."""
+        lock = self._learners.setdefault(learner_id, asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked() and self._learners.get(learner_id) is lock:
+                del self._learners[learner_id]
 
     async def _send(self, message: DueLearnerMessage) -> int:
         try:
