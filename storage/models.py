@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -136,10 +137,22 @@ class Enrolment(Base):
     """A learner in a course: where they are and whether they finished."""
 
     __tablename__ = "enrolments"
-    __table_args__ = (UniqueConstraint("learner_id", "course_id", name="uq_enrolment"),)
+    __table_args__ = (
+        # Also the index of a learner's enrolments (learner_id leads): a second one on
+        # learner_id alone would only be another index for every write to maintain.
+        UniqueConstraint("learner_id", "course_id", name="uq_enrolment"),
+        # Only the lessons waiting: clearing next_due_at when one is queued adds no entry
+        # (NULL would be one), and the index stays the size of what waits.
+        Index(
+            "ix_enrolments_next_due_at",
+            "next_due_at",
+            postgresql_where=text("next_due_at IS NOT NULL"),
+            sqlite_where=text("next_due_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
     course_id: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="active")
     """active, completed"""
@@ -151,7 +164,7 @@ class Enrolment(Base):
     started_at: Mapped[datetime]
     last_activity_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
-    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    next_due_at: Mapped[datetime | None]
     """When the next lesson is due to be sent to the learner (`storage.due_lessons`)."""
 
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import insert, select
+import pytest
+from sqlalchemy import insert, select, text, update
 
 from storage.db import Database
-from storage.due_lessons import queue_due_lessons
+from storage.due_lessons import _SWEEP, queue_due_lessons
 from storage.models import Enrolment, Learner, LearnerIdentity, LearnerMessage
+from tests.delivery.due_crowd import seed
 from tests.storage.test_storage_concurrency import run_in_processes
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -141,3 +144,113 @@ def test_two_processes_sweeping_at_once_queue_each_lesson_once(database: Databas
 
     assert sum(counts) == 1000
     assert Counter(row[0] for row in queued(database)) == Counter(learner_ids)
+
+
+def test_learners_paused_or_done_are_left_out_and_keep_their_date(database: Database) -> None:
+    [paused] = learners_due(database, 1)
+    [completed] = learners_due(database, 1)
+    [finished] = learners_due(database, 1)
+    with database.transaction() as session:
+        session.get_one(Learner, paused).paused_at = NOW - timedelta(hours=1)
+        session.execute(update(Enrolment).where(Enrolment.learner_id == completed).values(status="completed"))
+        session.execute(update(Enrolment).where(Enrolment.learner_id == finished).values(lesson_id=None))
+
+    with database.transaction() as session:
+        assert queue_due_lessons(session, NOW) == 0
+
+    assert queued(database) == []
+    with database.transaction() as session:
+        assert set(session.scalars(select(Enrolment.next_due_at))) == {NOW}
+
+
+def add_identity(database: Database, learner_id: int, platform: str) -> None:
+    with database.transaction() as session:
+        session.execute(
+            insert(LearnerIdentity),
+            {
+                "learner_id": learner_id,
+                "platform": platform,
+                "workspace": "",
+                "user_id": f"{platform}-{learner_id}",
+                "conversation_id": f"{platform}-{learner_id}",
+                "created_at": NOW,
+            },
+        )
+
+
+def test_a_learner_on_several_platforms_is_sent_one_lesson_where_they_came_from(database: Database) -> None:
+    [from_slack] = learners_due(database, 1, platform="slack")
+    add_identity(database, from_slack, "telegram")
+    [from_telegram] = learners_due(database, 1, platform="telegram")
+    add_identity(database, from_telegram, "slack")
+    add_identity(database, from_telegram, "teams")
+
+    with database.transaction() as session:
+        assert queue_due_lessons(session, NOW) == 2
+
+    assert sorted((row[0], row[1]) for row in queued(database)) == [
+        (from_slack, "slack"),
+        (from_telegram, "telegram"),
+    ]
+
+
+def test_the_longest_due_go_first(database: Database) -> None:
+    [two_hours] = learners_due(database, 1, due=NOW - timedelta(hours=2))
+    [one_hour] = learners_due(database, 1, due=NOW - timedelta(hours=1))
+    [three_hours] = learners_due(database, 1, due=NOW - timedelta(hours=3))
+
+    for _ in range(3):
+        with database.transaction() as session:
+            assert queue_due_lessons(session, NOW, limit=1) == 1
+
+    assert [row[0] for row in queued(database)] == [three_hours, two_hours, one_hour]
+
+
+def test_a_lesson_locked_by_another_transaction_is_skipped_and_keeps_its_date(database: Database) -> None:
+    """PostgreSQL: a row another process is taking (or a turn is changing) is left to it."""
+    if database.is_sqlite:
+        pytest.skip("SQLite has one writer at a time: nothing is locked while the sweep runs")
+    locked, free = learners_due(database, 2)
+    with database.engine.connect() as other:
+        other.execute(select(Enrolment.id).where(Enrolment.learner_id == locked).with_for_update())
+        with database.transaction() as session:
+            assert queue_due_lessons(session, NOW) == 1
+        other.rollback()
+
+    assert [row[0] for row in queued(database)] == [free]
+    with database.transaction() as session:
+        assert session.scalar(select(Enrolment.next_due_at).where(Enrolment.learner_id == locked)) == NOW
+        assert queue_due_lessons(session, NOW) == 1
+    assert [row[0] for row in queued(database)] == [free, locked]
+
+
+def plan_nodes(plan: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """Every node of an EXPLAIN (FORMAT JSON) plan: its type and the table it reads."""
+    nodes = [(plan["Node Type"], plan.get("Relation Name"))]
+    for child in plan.get("Plans", []):
+        nodes.extend(plan_nodes(child))
+    return nodes
+
+
+def test_a_batch_reads_only_its_own_rows_on_postgresql(database: Database) -> None:
+    """The plan of a batch, with statistics as autovacuum gathers them: the due index read
+    in its order, the rows taken cleared by their ctid, learners and identities looked up
+    by key. A whole table read (a sequential scan, or one hashed for a join) would make
+    every batch cost as much as the table is large."""
+    if database.is_sqlite:
+        pytest.skip("the statement is PostgreSQL's")
+    seed(database, 20_000)
+    with database.engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+        connection.commit()
+        compiled = _SWEEP.compile(dialect=connection.dialect)
+        parameters = compiled.construct_params({"now": datetime.now(UTC), "limit": 5000})
+        [explained] = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", parameters).scalar_one()
+        connection.rollback()
+
+    nodes = plan_nodes(explained["Plan"])
+    assert ("Index Scan", "enrolments") in nodes
+    assert ("Tid Scan", "enrolments") in nodes
+    assert ("Index Scan", "learners") in nodes
+    assert ("Index Scan", "learner_identities") in nodes
+    assert not [node for node in nodes if node[0] in ("Seq Scan", "Hash", "Hash Join", "Bitmap Heap Scan")]

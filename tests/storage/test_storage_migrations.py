@@ -12,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, Connection, String, func, select, text
+from sqlalchemy import Column, Connection, String, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from storage import slack_models  # noqa: F401  (its tables are part of the schema the migrations build)
@@ -40,6 +40,17 @@ def test_schema_comparison_notices_a_difference(database: Database) -> None:
     with database.engine.begin() as connection:
         connection.execute(text("DROP INDEX ix_interactions_kind_at"))
         assert [diff[0] for diff in schema_differences(connection)] == ["add_index"]
+
+
+def test_the_due_lessons_index_holds_only_the_lessons_waiting(database: Database) -> None:
+    """The comparison above does not look at a partial index's WHERE: this does."""
+    [index] = [
+        index
+        for index in inspect(database.engine).get_indexes("enrolments")
+        if index["name"] == "ix_enrolments_next_due_at"
+    ]
+    where = index["dialect_options"]["sqlite_where" if database.is_sqlite else "postgresql_where"]
+    assert str(where).strip("()") == "next_due_at IS NOT NULL"
 
 
 def test_upgrade_twice_is_harmless_and_reports_head(database: Database) -> None:
