@@ -7,10 +7,10 @@ its heading, its text, "lesson complete" and "course complete"): the sweep
 autovacuum would), and the real Telegram adapter's outbox (`bot.delivery.outbox`, `Pacing`,
 PTB) sends them to the fake Bot API (tests/telegram/fake_bot_api.py) in a child process,
 as Telegram would be elsewhere; both run on the serving process's event loop
-(`bot.event_loop`). Measured: the sweep's seconds; messages a second with Telegram's
-limits (30 a second for the bot, one a second per chat) over `--throttled-seconds`, after
-a 5 s start; and with the limits lifted until every lesson is sent. Prints one JSON
-object last; `--readme` writes README's rows.
+(`bot.service.run_on_serving_loop`). Measured: the sweep's seconds; messages a second
+with Telegram's limits (30 a second for the bot, one a second per chat) over
+`--throttled-seconds`, after a 5 s start; and with the limits lifted until every lesson
+is sent. Prints one JSON object last; `--readme` writes README's rows.
 
     .venv/bin/python bench/broadcast.py [--learners 100000] [--database-url URL] [--throttled-seconds 60]
 """
@@ -36,13 +36,13 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 from sqlalchemy import create_engine, func, select  # noqa: E402
 
 from bench.readme import update_readme_row  # noqa: E402
-from bot import event_loop  # noqa: E402
 from bot.adapters.telegram.app import telegram_bot  # noqa: E402
 from bot.adapters.telegram.pacing import Pacing  # noqa: E402
 from bot.adapters.telegram.settings import TelegramSettings  # noqa: E402
 from bot.content.loader import load_content  # noqa: E402
 from bot.delivery.sweep import DueSweep  # noqa: E402
 from bot.engine import Engine  # noqa: E402
+from bot.service import run_on_serving_loop  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import LearnerMessage  # noqa: E402
@@ -203,7 +203,7 @@ def main() -> None:
     arguments = parser.parse_args()
     if arguments.fake_server:
         # On the serving process's loop too, so the fake costs the bot's cores no more than it must.
-        event_loop.run(fake_server(arguments.learners))
+        run_on_serving_loop(fake_server(arguments.learners))
         return
     with tempfile.TemporaryDirectory() as folder:
         content = load_content([write_course(Path(folder))])
@@ -217,8 +217,9 @@ def main() -> None:
         queued = DueSweep(database).sweep()
         sweep_seconds = time.perf_counter() - started
         assert queued == arguments.learners, (queued, arguments.learners)
-        limited = event_loop.run(throttled(database, engine, arguments.learners, arguments.throttled_seconds))
-        free = event_loop.run(unthrottled(database, engine, arguments.learners))
+        seconds = arguments.throttled_seconds
+        limited = run_on_serving_loop(throttled(database, engine, arguments.learners, seconds))
+        free = run_on_serving_loop(unthrottled(database, engine, arguments.learners))
     backend = "PostgreSQL" if arguments.database_url else "SQLite"
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     result = {

@@ -6,6 +6,10 @@ connects follows from its settings: Slack over Socket Mode when `SLACK_APP_TOKEN
 else over HTTP; Telegram by webhook when a webhook URL is set, else by long polling. On
 SIGTERM (or SIGINT) the process stops taking requests and updates, finishes the work in
 hand and exits 0.
+
+The process runs on uvloop's event loop where it is installed (every platform but
+Windows), asyncio's own elsewhere: it spends most of its time on the loop's side of
+sending and receiving HTTP, which uvloop does in C (README's broadcast rows).
 """
 
 from __future__ import annotations
@@ -14,14 +18,14 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from aiohttp import web
 from telegram.error import InvalidToken, NetworkError
 
-from bot import event_loop
 from bot.adapters.inbox_worker import DEFAULT_LEASE_S
 from bot.adapters.slack.app import EVENTS_PATH, SlackBot, slack_bot
 from bot.adapters.slack.settings import (
@@ -44,7 +48,21 @@ from bot.handoff.helpdesk_replies import REPLIES_PATH, HelpdeskReplies
 from bot.web.health import HEALTH_PATH, READY_PATH, health_routes
 from bot.web.server import WebServer
 
+new_loop: Callable[[], asyncio.AbstractEventLoop] | None
+try:
+    from uvloop import new_event_loop as new_loop
+except ImportError:  # not built for this platform: asyncio's own loop does the same, slower
+    new_loop = None
+
+T = TypeVar("T")
+
 SLACK_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_SIGNING_SECRET")
+
+
+def run_on_serving_loop(main: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run(main)`, on the loop a serving process runs on."""
+    with asyncio.Runner(loop_factory=new_loop) as runner:
+        return runner.run(main)
 
 
 class NothingToServeError(Exception):
@@ -130,7 +148,7 @@ def serve(
         keep_token_out_of_logs(platforms.telegram.token)
         os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta
     try:
-        event_loop.run(_serve(core, platforms, listening, inbox_lease_s))
+        run_on_serving_loop(_serve(core, platforms, listening, inbox_lease_s))
     except InvalidToken:
         print(
             "lessonloop: Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized): check it with @BotFather "
