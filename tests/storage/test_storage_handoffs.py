@@ -4,7 +4,12 @@ a row whose sender died comes back after its lease; a failed one after its backo
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event
 
 from storage.db import Database
 from storage.handoffs import (
@@ -16,7 +21,13 @@ from storage.handoffs import (
     mark_resolved,
     open_handoff,
 )
-from storage.learner_messages import claim_learner_messages, learner_messages_sent, queue_learner_message
+from storage.learner_messages import (
+    claim_learner_messages,
+    learner_message_failed,
+    learner_messages_sent,
+    queue_learner_message,
+    release_learner_messages,
+)
 from storage.learners import create_learner
 from storage.outbox import LEASE
 
@@ -177,3 +188,60 @@ def test_a_claim_lasts_the_lease_it_was_given(database: Database) -> None:
         [again] = claim_learner_messages(session, "slack", NOW + lease, lease=lease)
 
     assert (again.id, again.attempts) == (first.id, 2)
+
+
+def test_the_longest_due_are_claimed_first(database: Database) -> None:
+    ann = _learner(database, "U0ANN", "slack")
+    with database.transaction() as session:
+        for text in ("retried", "waiting"):
+            assert queue_learner_message(session, ann, "slack", kind="support_reply", text=text, now=NOW)
+    with database.transaction() as session:
+        [retried, _waiting] = claim_learner_messages(session, "slack", NOW)
+        learner_message_failed(session, retried.id, "503", NOW + timedelta(minutes=1))
+        release_learner_messages(session, [_waiting.id], NOW)
+
+    with database.transaction() as session:
+        [first] = claim_learner_messages(session, "slack", NOW + timedelta(minutes=2), limit=1)
+
+    # Due since NOW, against the retry's NOW + 1 min: the older id waits its turn.
+    assert (first.text, first.user_id) == ("waiting", "U0ANN")
+
+
+def test_a_claim_reads_only_the_rows_it_takes(database: Database) -> None:
+    """Its statements, as SQLite plans them, use the indexes and sort nothing: a claim
+    that read every due row, or every identity of a workspace, grew slower with each row."""
+    if not database.is_sqlite:
+        pytest.skip("the plan checked is SQLite's (PostgreSQL's depends on statistics)")
+    learners = [_learner(database, f"U{n:04}") for n in range(50)]
+    with database.transaction() as session:
+        for learner_id in learners:
+            assert queue_learner_message(
+                session, learner_id, "slack", kind="support_reply", text="Hi", now=NOW
+            )
+    statements: list[tuple[str, Sequence[Any]]] = []
+
+    def remember(
+        _conn: object, _cursor: object, statement: str, parameters: Sequence[Any], *_rest: object
+    ) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(database.engine, "before_cursor_execute", remember)
+    try:
+        with database.transaction() as session:
+            assert len(claim_learner_messages(session, "slack", NOW, limit=10)) == 10
+    finally:
+        event.remove(database.engine, "before_cursor_execute", remember)
+
+    with database.engine.connect() as connection:
+        plans = [
+            " / ".join(row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
+            for sql, params in statements
+            if sql.lstrip().upper().startswith(("SELECT", "UPDATE"))
+        ]
+    assert len(plans) >= 3, plans  # the claim, the rows claimed, the learners' ids
+    # Each learner's platform ids by learner: not a walk of the workspace's identities in
+    # user id order, looking for theirs (the smallest user id of a learner).
+    assert any("learner_identities USING INDEX ix_learner_identities_learner_id" in plan for plan in plans)
+    for plan in plans:
+        assert "TEMP B-TREE" not in plan, plan
+        assert "SCAN" not in plan.replace("SCAN CONSTANT", ""), plan
