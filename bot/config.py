@@ -69,6 +69,18 @@ class Settings:
     means a crashed process's rows wait less."""
     survey_quiet_days: int = 30
     """No survey sent on a trigger sooner than this after the learner's last survey."""
+    public_url: str = ""
+    """Where learners' browsers reach `serve` (https://bot.example.com): campaign links go
+    through its click redirect. Without it they link straight to their page, uncounted."""
+    link_secret: str = field(default="", repr=False)
+    """Signs click redirects, customers' deep links and invite links, so nobody can forge
+    them for someone else."""
+    data_token: str = field(default="", repr=False)
+    """The bearer token a CRM or billing system sends records with (`/data/...`)."""
+    data_secret: str = field(default="", repr=False)
+    """Or the HMAC secret it signs them with, as the helpdesk signs `/support/replies`."""
+    attribution_days: int = 14
+    """A conversion is attributed to the campaign messages of this many days before it."""
 
     def __repr__(self) -> str:
         # The database URL may carry a password: never print it.
@@ -79,7 +91,8 @@ class Settings:
             f"log_level={self.log_level!r}, "
             f"handoff={self.handoff!r}, inbox_lease_seconds={self.inbox_lease_seconds!r}, "
             f"outbox_lease_seconds={self.outbox_lease_seconds!r}, "
-            f"survey_quiet_days={self.survey_quiet_days!r})"
+            f"survey_quiet_days={self.survey_quiet_days!r}, public_url={self.public_url!r}, "
+            f"attribution_days={self.attribution_days!r})"
         )
 
 
@@ -99,6 +112,11 @@ _KEYS = (
     "inbox_lease_seconds",
     "outbox_lease_seconds",
     "survey_quiet_days",
+    "public_url",
+    "link_secret",
+    "data_token",
+    "data_secret",
+    "attribution_days",
     *_SUPPORT_KEYS,
 )
 
@@ -132,6 +150,11 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         inbox_lease_seconds=_positive_seconds("inbox_lease_seconds", values.get("inbox_lease_seconds", "30")),
         outbox_lease_seconds=_outbox_lease(values.get("outbox_lease_seconds", "120")),
         survey_quiet_days=_quiet_days(values.get("survey_quiet_days", "30")),
+        public_url=_public_url(values.get("public_url", "")),
+        link_secret=values.get("link_secret", ""),
+        data_token=values.get("data_token", ""),
+        data_secret=values.get("data_secret", ""),
+        attribution_days=_attribution_days(values.get("attribution_days", "14")),
     )
 
 
@@ -210,5 +233,28 @@ def _quiet_days(value: str) -> int:
     if not value.strip().isdigit() or int(value) > MAX_QUIET_DAYS:
         raise ConfigError(
             f"survey_quiet_days must be a whole number of days from 0 to {MAX_QUIET_DAYS}, not {value!r}"
+        )
+    return int(value)
+
+
+def _public_url(value: str) -> str:
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            f"public_url must be the address learners' browsers reach `serve` at, such as "
+            f"https://bot.example.com, not {value!r}"
+        )
+    return value.rstrip("/")
+
+
+MAX_ATTRIBUTION_DAYS = 365
+
+
+def _attribution_days(value: str) -> int:
+    if not value.strip().isdigit() or not 1 <= int(value) <= MAX_ATTRIBUTION_DAYS:
+        raise ConfigError(
+            f"attribution_days must be a whole number of days from 1 to {MAX_ATTRIBUTION_DAYS}, not {value!r}"
         )
     return int(value)

@@ -81,7 +81,13 @@ class Learner(Base):
     subscribed: Mapped[bool] = mapped_column(Boolean, default=True)
     """False after `stop`: the bot still answers, but never speaks first."""
     source: Mapped[str | None] = mapped_column(String(64))
-    """How the learner arrived (a deep-link payload), for attribution."""
+    """How the learner arrived (a deep-link payload, `referral`), for attribution."""
+    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("learners.id", ondelete="SET NULL"))
+    """The learner whose invite link brought this one."""
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    """The company's customer record this learner is (`storage.customer_models`)."""
     attributes: Mapped[dict[str, str]] = mapped_column(default=dict)
     answers: Mapped[dict[str, str]] = mapped_column(default=dict)
     """Answers kept by `store_as`, for templates and branches."""
@@ -377,12 +383,14 @@ class LearnerMessage(Base):
     conversation_id: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(32))
     """support_reply, handoff_resolved (their `text` is sent); lesson, reminder, review and
-    survey (the engine words them when they are sent: `Engine.reach_out`)"""
+    survey and campaign (the engine words them when they are sent: `Engine.reach_out`)"""
     text: Mapped[str] = mapped_column(Text)
     course_id: Mapped[str | None] = mapped_column(String(64))
     lesson_id: Mapped[str | None] = mapped_column(String(64))
     invitation_id: Mapped[int | None] = mapped_column(BigInteger)
     """A `survey` row's `SurveyInvitation`."""
+    assignment_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    """A `campaign` row's `CampaignAssignment` (`storage.campaign_models`)."""
     status: Mapped[str] = mapped_column(String(16), default="pending")
     """pending, sent, failed (given up after `bot.handoff.dispatch.MAX_ATTEMPTS`)"""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -466,3 +474,8 @@ class InboxEntry(Base):
     claimed_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     done_at: Mapped[datetime | None]
+
+
+# The customer and campaign tables live in modules of their own, on this Base: importing
+# them here puts them in every use of the metadata (migrations, the schema test, foreign keys).
+from storage import campaign_models, customer_models  # noqa: E402, F401
