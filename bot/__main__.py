@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,6 +67,25 @@ def _parser() -> argparse.ArgumentParser:
     gaps.add_argument("--limit", type=int, default=20, help="how many groups to show (default: 20)")
     report = faq_commands.add_parser("report", help="deflection: questions settled without a person, and how")
     report.add_argument("--days", type=int, default=30, help="how far back to look (default: 30)")
+    campaign = commands.add_parser("campaign", help="marketers' campaigns: preview, launch, pause, status")
+    campaign.add_argument("action", choices=("preview", "launch", "pause", "status"), help="what to do")
+    campaign.add_argument("campaign_id", metavar="ID", help="the campaign's id in the content")
+    link = commands.add_parser("link", help="customers' personal Telegram links, for a mail merge")
+    link_commands = link.add_subparsers(dest="link_command", metavar="ACTION", required=True)
+    every_link = link_commands.add_parser("customers", help="a CSV of every imported customer's link")
+    every_link.add_argument("--out", type=Path, help="write the CSV to this file (default: stdout)")
+    one_link = link_commands.add_parser("customer", help="print one customer's link")
+    one_link.add_argument("customer_id", metavar="CUSTOMER_ID", help="the company's id for the customer")
+    for links in (every_link, one_link):
+        links.add_argument("--bot", help="the bot's @username (default: asked of Telegram's getMe)")
+    imports = commands.add_parser("import", help="take in customer data from your CRM or billing (CSV)")
+    imports.add_argument(
+        "kind", choices=_IMPORT_KINDS, metavar="KIND", help="customers, subscriptions, orders or conversions"
+    )
+    imports.add_argument("file", type=Path, help="the CSV file, its first row naming the columns")
+    imports.add_argument(
+        "--skip-bad-rows", action="store_true", help="write the good rows and list the bad ones"
+    )
     db = commands.add_parser("db", help="manage the database")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="create or update the tables to the latest version")
@@ -85,6 +104,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _validate(arguments.paths, settings.content_dir)
     if arguments.command == "db":
         return _upgrade(settings)
+    if arguments.command == "campaign":
+        return _campaign(settings, arguments.action, arguments.campaign_id)
+    if arguments.command == "link":
+        return _link(settings, arguments)
+    if arguments.command == "import":
+        attributing = _attributing(settings) if arguments.kind == "conversions" else None
+        return _import(
+            settings,
+            arguments.kind,
+            arguments.file,
+            skip_bad_rows=arguments.skip_bad_rows,
+            on_conversions=attributing,
+        )
     if arguments.command in ("run", "serve"):
         return _serve(settings, arguments)
     if arguments.command == "faq" and arguments.faq_command == "test":
@@ -160,6 +192,9 @@ def _core(settings: Settings) -> Iterator[Core]:
             settings.default_timezone,
             settings.survey_quiet_days,
             outbox_lease=timedelta(seconds=settings.outbox_lease_seconds),
+            link_secret=settings.link_secret,
+            public_url=settings.public_url,
+            attribution_days=settings.attribution_days,
         )
     finally:
         database.dispose()
@@ -199,6 +234,128 @@ def _database_ready(database: Database) -> None:
         )
 
 
+def _attributing(settings: Settings) -> Callable[[Sequence[int]], None]:
+    """Conversions imported are attributed to the campaigns before them, by the content's
+    campaigns (their variants say what each sent)."""
+    from datetime import timedelta
+
+    from bot.campaigns.attribution import ConversionAttributor
+    from bot.content.loader import load_content
+    from storage.db import Database
+
+    def attribute(conversion_ids: Sequence[int]) -> None:
+        database = Database(settings.database_url)
+        try:
+            content = load_content([settings.content_dir], settings.default_locale)
+            ConversionAttributor(database, lambda: content, timedelta(days=settings.attribution_days))(
+                conversion_ids
+            )
+        finally:
+            database.dispose()
+
+    return attribute
+
+
+_IMPORT_KINDS = ("customers", "subscriptions", "orders", "conversions")
+"""`bot.customers.columns.KINDS`, without importing it for `--help`."""
+
+
+def _import(
+    settings: Settings,
+    kind: str,
+    path: Path,
+    *,
+    skip_bad_rows: bool,
+    on_conversions: Callable[[Sequence[int]], None] | None = None,
+) -> int:
+    """`import KIND FILE`: the file is checked whole before the database is opened, so a file
+    with problems is said so without touching it. `on_conversions` gets the ids of the
+    conversions added, after the commit: for the campaigns' attribution."""
+    from bot.customers.importer import import_checked
+    from bot.customers.rows import read_file
+    from storage.db import Database
+
+    if not path.is_file():
+        print(f"lessonloop: no such file: {path}", file=sys.stderr)
+        return 2
+    checked = read_file(kind, path)
+    if checked.refused or (checked.errors and not skip_bad_rows):
+        for error in checked.errors:
+            print(error)
+        if checked.refused:
+            print("nothing written; fix the file and import it again")
+            return 1
+        problems = f"{_counted(len(checked.errors), 'problem')} in {_counted(checked.bad_rows, 'row')}"
+        others = _counted(len(checked.records), "row")
+        print(f"nothing written: {problems}; fix them, or pass --skip-bad-rows to import the other {others}")
+        return 1
+    database = Database(settings.database_url)
+    try:
+        _database_ready(database)
+        report = import_checked(database, checked, skip_bad_rows=skip_bad_rows, on_conversions=on_conversions)
+    finally:
+        database.dispose()
+    for error in report.errors:
+        print(error)
+    if report.ignored_columns:
+        print(f"ignored columns (not used for {kind}): {', '.join(report.ignored_columns)}")
+    print(f"{kind}: {report.counts()}")
+    return 0
+
+
+def _campaign(settings: Settings, action: str, campaign_id: str) -> int:
+    from bot.campaigns import command
+
+    with _core(settings) as core:
+        return command.run(core, action, campaign_id, attribution_days=settings.attribution_days)
+
+
+def _link(settings: Settings, arguments: argparse.Namespace) -> int:
+    """`link customers` and `link customer ID`: signed Telegram links of imported customers."""
+    import os
+
+    from bot import mail_merge
+    from storage.customer_links import customer_contact, customer_contacts
+    from storage.db import Database
+
+    if not settings.link_secret:
+        print(
+            "lessonloop: set link_secret (LESSONLOOP_LINK_SECRET, or link_secret in lessonloop.toml) "
+            "to sign customers' links; keep it: links made with one secret stop working when it changes",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        bot = mail_merge.bot_username(arguments.bot, os.environ)
+    except mail_merge.LinkCommandError as error:
+        print(f"lessonloop: {error}", file=sys.stderr)
+        return 2
+    database = Database(settings.database_url)
+    try:
+        _database_ready(database)
+        with database.transaction() as session:
+            if arguments.link_command == "customer":
+                customer = customer_contact(session, arguments.customer_id)
+                if customer is None:
+                    print(
+                        f"lessonloop: no imported customer has the id {arguments.customer_id!r}",
+                        file=sys.stderr,
+                    )
+                    return 1
+                print(mail_merge.customer_link(settings.link_secret, bot, customer))
+                return 0
+            customers = customer_contacts(session)
+    finally:
+        database.dispose()
+    if arguments.out is None:
+        mail_merge.write_links(settings.link_secret, bot, customers, sys.stdout)
+        return 0
+    with arguments.out.open("w", encoding="utf-8", newline="") as out:
+        count = mail_merge.write_links(settings.link_secret, bot, customers, out)
+    print(f"{_counted(count, 'customer link')} written to {arguments.out}")
+    return 0
+
+
 def _chat(settings: Settings, learner: str | None, locale: str | None) -> int:
     import asyncio
     import contextlib
@@ -210,7 +367,7 @@ def _chat(settings: Settings, learner: str | None, locale: str | None) -> int:
 
     with _core(settings) as core, contextlib.closing(DatabaseWork(core.database, name="chat")) as work:
         sweep, screen = DueSweep(core.database, clock=core.clock), ConsoleLearners()
-        outbox = LearnerOutbox(work, screen, core.engine.reach_out, clock=core.clock, lease=core.outbox_lease)
+        outbox = LearnerOutbox(work, screen, core.reach_out, clock=core.clock, lease=core.outbox_lease)
 
         def due(conversation_id: str) -> list[Reply]:
             sweep.sweep()
@@ -314,6 +471,7 @@ def _serve(settings: Settings, arguments: argparse.Namespace) -> int:
     import os
 
     from bot import service
+    from bot.customers.records_endpoint import DataAccess
 
     try:
         if arguments.command == "serve":
@@ -335,7 +493,13 @@ def _serve(settings: Settings, arguments: argparse.Namespace) -> int:
         )
         return 2
     with _core(settings) as core, _content_reloading(settings, core.engine):
-        return service.serve(core, platforms, listening, inbox_lease_s=settings.inbox_lease_seconds)
+        return service.serve(
+            core,
+            platforms,
+            listening,
+            inbox_lease_s=settings.inbox_lease_seconds,
+            data_access=DataAccess(settings.data_token, settings.data_secret),
+        )
 
 
 def _counted(count: int, thing: str) -> str:

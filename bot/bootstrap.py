@@ -9,14 +9,16 @@ calendar (the engine, the desk, the sweep, the outboxes), so a test can move it 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from bot.campaigns.clicks import ClickLinks
 from bot.config import HandoffSettings
 from bot.content.model import ContentPack
 from bot.engine import Clock, Engine, utc_now
 from bot.handoff.desk import HandoffDesk
+from bot.messages import Outreach, Reply
 from storage.db import Database
 from storage.outbox import LEASE
 
@@ -39,6 +41,19 @@ class Core:
     outbox_lease: timedelta = LEASE
     """How long a claimed outbox row is left to its sender before another process (or a
     restart) sends it instead."""
+    click_links: ClickLinks = field(default_factory=lambda: ClickLinks("", ""))
+    """Campaign links through the click redirect (untracked without `public_url` and
+    `link_secret`), for the outboxes' messages and the redirect's route."""
+    attribution_window: timedelta = timedelta(days=14)
+    """How far back a conversion's campaign touches count (`attribution_days`)."""
+    public_url: str = ""
+    """Where learners' browsers reach `serve` (the `public_url` setting, "" if not set): the
+    Slack adapter's invite links open its install page there."""
+
+    def reach_out(self, outreach: Outreach) -> tuple[Reply, ...]:
+        """What the outboxes word their rows with: the engine's `reach_out`, with a campaign
+        message's links going through the click redirect."""
+        return self.click_links.reaching_out(self.engine.reach_out)(outreach)
 
 
 def assemble(
@@ -50,6 +65,9 @@ def assemble(
     *,
     outbox_lease: timedelta = LEASE,
     clock: Clock = utc_now,
+    link_secret: str = "",
+    public_url: str = "",
+    attribution_days: int = 14,
 ) -> Core:
     """The core on `content` and `database`, handing off as `handoff` says; learners whose
     zone nobody told us are in `default_timezone`, and surveys sent on triggers keep
@@ -62,6 +80,7 @@ def assemble(
         handoff=handoff,
         default_zone=ZoneInfo(default_timezone),
         survey_quiet=timedelta(days=survey_quiet_days),
+        link_secret=link_secret,
     )
     return Core(
         engine=engine,
@@ -70,4 +89,7 @@ def assemble(
         content=content,
         clock=clock,
         outbox_lease=outbox_lease,
+        click_links=ClickLinks(public_url, link_secret),
+        attribution_window=timedelta(days=attribution_days),
+        public_url=public_url,
     )

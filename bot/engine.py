@@ -9,6 +9,7 @@ Nothing about a learner is kept in memory between events.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Callable
@@ -20,14 +21,28 @@ from sqlalchemy.orm import Session
 
 from bot.config import HandoffSettings
 from bot.content.model import ContentPack
+from bot.deep_links import logged_form
 from bot.faq.matcher import Decision, FaqMatcher
-from bot.flows import commands, invitations, lessons, nudges, questions, quizzes, review, surveys
+from bot.flows import (
+    campaigns,
+    commands,
+    customers,
+    invitations,
+    lessons,
+    nudges,
+    questions,
+    quizzes,
+    review,
+    surveys,
+)
 from bot.flows.progress import Overview, learner_overview
 from bot.messages import (
+    CampaignMessage,
     ChoiceAccepted,
     ChoicePrompt,
     ImageReply,
     InboundEvent,
+    InviteLink,
     LinkReply,
     Outreach,
     Platform,
@@ -78,6 +93,7 @@ class Engine:
         handoff: HandoffSettings | None = None,
         default_zone: ZoneInfo | None = None,
         survey_quiet: timedelta = timedelta(days=30),
+        link_secret: str = "",
     ) -> None:
         self.content = content
         self.database = database
@@ -86,6 +102,7 @@ class Engine:
         self.handoff = handoff or HandoffSettings()
         self.default_zone = default_zone or ZoneInfo("UTC")
         self.survey_quiet = survey_quiet
+        self._link_secret = link_secret
 
     def overview(self, sender: Sender) -> Overview:
         """A learner's courses and results, read without changing anything: the door for
@@ -143,6 +160,7 @@ class Engine:
             if event.conversation_id and identity.conversation_id != event.conversation_id:
                 move_conversation(session, identity, event.conversation_id)
             turn = self._turn(session, learner, sender.platform, now, first_contact=first_contact)
+            customers.tie_by_profile_email(turn, sender.email)
             if first_contact:
                 invitations.on_first_contact(turn)
             nudges.resume_if_paused(turn)
@@ -178,6 +196,8 @@ class Engine:
                     commands.reshow(turn)
                 elif isinstance(outreach, ScheduledLesson):
                     lessons.retell_if_unseen(turn, outreach.course_id, outreach.lesson_id)
+                elif isinstance(outreach, CampaignMessage):
+                    campaigns.retell(turn, outreach.assignment_id)
             elif isinstance(outreach, ScheduledLesson):
                 lessons.deliver_due_lesson(turn, outreach.course_id, outreach.lesson_id)
                 nudges.count_from_now(turn)
@@ -185,6 +205,8 @@ class Engine:
                 nudges.remind(turn)
             elif isinstance(outreach, ReviewRound):
                 review.start_round(turn, outreach.course_id)
+            elif isinstance(outreach, CampaignMessage):
+                campaigns.send(turn, outreach.assignment_id)
             else:
                 invitations.send_invited(turn, outreach.invitation_id)
             turn.enrolments.save()
@@ -192,6 +214,29 @@ class Engine:
             save_learner(session, loaded, learner)  # not `last_seen_at`: the learner did nothing
             record_interactions(session, learner.id, turn.platform, now, _turn_rows(turn))
             return tuple(turn.replies)
+
+    def sample_campaign(self, campaign_id: str, variant_id: str, platform: Platform) -> tuple[Reply, ...]:
+        """What the variant sends, worded for a new learner on `platform` (a preview): the
+        turn runs on a learner made for it, and everything it wrote is rolled back."""
+        campaign = self.content.campaigns[campaign_id]
+        variant = next(each for each in campaign.variants if each.id == variant_id)
+        replies: tuple[Reply, ...] = ()
+        with contextlib.suppress(_DiscardedError), self.database.transaction() as session:
+            learner, _identity = create_learner(
+                session,
+                platform=platform.value,
+                workspace="",
+                user_id="lessonloop-campaign-preview",
+                conversation_id="lessonloop-campaign-preview",
+                first_name="Alex",
+                last_name="",
+                now=self.clock(),
+            )
+            turn = self._turn(session, learner, platform, self.clock(), first_contact=False)
+            campaigns.sample(turn, campaign, variant)
+            replies = tuple(turn.replies)
+            raise _DiscardedError
+        return replies
 
     def surveys_after_handoff(self) -> tuple[str, ...]:
         """The surveys to send a learner once support resolved their question, in the
@@ -220,7 +265,12 @@ class Engine:
             handoff=self.handoff,
             default_zone=self.default_zone,
             survey_quiet=self.survey_quiet,
+            link_secret=self._link_secret,
         )
+
+
+class _DiscardedError(Exception):
+    """Rolls a preview's transaction back."""
 
 
 OUTREACH = "outreach"
@@ -403,7 +453,9 @@ def match_typed_choice(prompts: list[OpenPrompt], text: str) -> tuple[OpenPrompt
 
 def _log_rows(event: InboundEvent, turn: Turn) -> list[LoggedInteraction]:
     if event.start_payload is not None:
-        inbound = LoggedInteraction("in", "start", event.start_payload, event.text)
+        payload = logged_form(event.start_payload)  # a signed link only by its kind
+        text = event.text.replace(event.start_payload, payload) if event.text else event.text
+        inbound = LoggedInteraction("in", "start", payload, text)
     elif event.choices:
         inbound = LoggedInteraction("in", "choice", None, ",".join(event.choices))
     else:
@@ -434,6 +486,8 @@ def _reply_row(reply: Reply, content_id: str | None) -> LoggedInteraction:
         return LoggedInteraction("out", "image", content_id, reply.url)
     if isinstance(reply, LinkReply):
         return LoggedInteraction("out", "link", content_id, reply.url)
+    if isinstance(reply, InviteLink):
+        return LoggedInteraction("out", "invite_link", content_id, reply.text)
     if isinstance(reply, ChoiceAccepted):
         return LoggedInteraction("out", "choice_accepted", content_id, reply.label)
     raise TypeError(f"unknown reply {reply!r}")

@@ -31,6 +31,9 @@ class Sender:
     locale_hint: str | None = None
     """The locale the platform reports (Telegram `language_code`, Slack `locale`)."""
     timezone: str | None = None
+    email: str | None = None
+    """The address on the learner's profile (Slack's, with `users:read.email`): it ties them
+    to the company's customer with that email."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,8 @@ class InboundEvent:
     choices: tuple[str, ...] = ()
     """Ids of pressed choices: one for a button, several for a multiple-answer poll."""
     start_payload: str | None = None
-    """A deep-link payload (`t.me/bot?start=...`): the course to enrol in and the source."""
+    """A deep-link payload (`t.me/bot?start=...`): the course to enrol in and the source, or
+    a signed customer or invite link (`bot.deep_links`)."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,18 @@ class SurveyInvite:
     retaken: bool = False
 
 
-Outreach = ScheduledLesson | Reminder | ReviewRound | SurveyInvite
+@dataclass(frozen=True)
+class CampaignMessage:
+    """A marketer's campaign, to one learner it chose (`assignment_id`: campaign and variant)."""
+
+    id: str
+    learner_id: int
+    platform: Platform
+    assignment_id: int
+    retaken: bool = False
+
+
+Outreach = ScheduledLesson | Reminder | ReviewRound | SurveyInvite | CampaignMessage
 """Something the bot says first, without an event of the learner's."""
 
 
@@ -129,6 +144,16 @@ class ImageReply:
 class LinkReply:
     url: str
     title: str
+
+
+@dataclass(frozen=True)
+class InviteLink:
+    """The learner's personal invite link, which only the platform can write out (a Telegram
+    deep link, a Slack install page): `token` is `bot.deep_links.invite_token`."""
+
+    token: str
+    text: str
+    """What to say with the link."""
 
 
 @dataclass(frozen=True)
@@ -181,4 +206,13 @@ class ChoiceAccepted:
     label: str
 
 
-Reply = TextReply | ImageReply | LinkReply | ChoicePrompt | QuizQuestionReply | RatingScale | ChoiceAccepted
+Reply = (
+    TextReply
+    | ImageReply
+    | LinkReply
+    | InviteLink
+    | ChoicePrompt
+    | QuizQuestionReply
+    | RatingScale
+    | ChoiceAccepted
+)

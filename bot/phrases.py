@@ -325,12 +325,33 @@ _PHRASES: dict[str, dict[str, str | Plural]] = {
         "ko": "복습 끝! {total}문제 중 {correct}문제를 맞혔어요. 틀린 문제는 며칠 뒤에 다시 나와요.",
     },
     "survey_heading": {"en": "📝 {title}", "ko": "📝 {title}"},
+    "campaign_course_offer": {
+        "en": "✨ New for you: {title}. Start it whenever you like.",
+        "ko": "✨ 새 코스가 있어요: {title}. 원할 때 시작하세요.",
+    },
+    "campaign_course_start": {"en": "Start", "ko": "시작"},
     "stopped": {
         "en": "Done: I won't send you lessons or reminders any more. "
         "Type start whenever you want to come back.",
         "ko": "알겠어요. 더 이상 레슨이나 알림을 보내지 않을게요. 돌아오고 싶으면 start를 입력하세요.",
     },
     "resubscribed": {"en": "You're subscribed again.", "ko": "다시 구독되었어요."},
+    "invite_link": {
+        "en": "Here's your personal invite link. Share it with a colleague or friend: "
+        "whoever starts through it joins as your referral.",
+        "ko": "나만의 초대 링크예요. 동료나 친구에게 공유해 주세요. "
+        "이 링크로 시작한 분은 내 추천으로 기록돼요.",
+    },
+    "invite_unavailable": {
+        "en": "Invite links aren't set up here yet, sorry.",
+        "ko": "죄송해요, 여기서는 아직 초대 링크를 쓸 수 없어요.",
+    },
+    "link_not_an_email": {
+        "en": "That doesn't look like an email address. "
+        "Could you type the one you use with us, like name@example.com?",
+        "ko": "이메일 주소가 아닌 것 같아요. 저희와 쓰시는 주소를 name@example.com 처럼 입력해 주시겠어요?",
+    },
+    "link_thanks": {"en": "Thanks!", "ko": "고마워요!"},
     "help": {
         "en": "Here's what I understand:\n"
         "• start: begin\n"
@@ -341,6 +362,7 @@ _PHRASES: dict[str, dict[str, str | Plural]] = {
         "• language: change the language\n"
         "• timezone: set your time zone (a city is fine)\n"
         "• stop: no more messages from me\n"
+        "• invite: your link to invite a colleague or friend\n"
         "• help: this list",
         "ko": "제가 이해하는 명령이에요:\n"
         "• start: 시작하기\n"
@@ -351,6 +373,7 @@ _PHRASES: dict[str, dict[str, str | Plural]] = {
         "• language: 언어 바꾸기\n"
         "• timezone: 시간대 설정 (도시 이름도 돼요)\n"
         "• stop: 메시지 그만 받기\n"
+        "• invite: 동료나 친구를 초대하는 내 링크\n"
         "• help: 이 목록",
     },
     "unknown_command": {

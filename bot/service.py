@@ -42,6 +42,10 @@ from bot.adapters.telegram.settings import (
     telegram_settings,
 )
 from bot.bootstrap import Core
+from bot.campaigns.attribution import ConversionAttributor
+from bot.campaigns.clicks import ClickRedirect
+from bot.campaigns.launch import CampaignTriggers
+from bot.customers.records_endpoint import DATA_PATH, NO_DATA_ACCESS, CustomerRecords, DataAccess
 from bot.delivery.sweep import EVERY_S as SWEEP_EVERY_S
 from bot.delivery.sweep import DueSweep
 from bot.handoff.helpdesk_replies import REPLIES_PATH, HelpdeskReplies
@@ -140,7 +144,12 @@ class Listening:
 
 
 def serve(
-    core: Core, platforms: Platforms, listening: Listening, *, inbox_lease_s: float = DEFAULT_LEASE_S
+    core: Core,
+    platforms: Platforms,
+    listening: Listening,
+    *,
+    inbox_lease_s: float = DEFAULT_LEASE_S,
+    data_access: DataAccess = NO_DATA_ACCESS,
 ) -> int:
     """Serve until SIGTERM or SIGINT; the exit code."""
     keep_tokens_out_of_logs()
@@ -148,7 +157,7 @@ def serve(
         keep_token_out_of_logs(platforms.telegram.token)
         os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta
     try:
-        run_on_serving_loop(_serve(core, platforms, listening, inbox_lease_s))
+        run_on_serving_loop(_serve(core, platforms, listening, inbox_lease_s, data_access))
     except InvalidToken:
         print(
             "lessonloop: Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized): check it with @BotFather "
@@ -163,12 +172,16 @@ def serve(
     return 0
 
 
-async def _serve(core: Core, platforms: Platforms, listening: Listening, inbox_lease_s: float) -> None:
+async def _serve(
+    core: Core, platforms: Platforms, listening: Listening, inbox_lease_s: float, data_access: DataAccess
+) -> None:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
-    await serve_until(stopping, core, platforms, listening, inbox_lease_s=inbox_lease_s)
+    await serve_until(
+        stopping, core, platforms, listening, inbox_lease_s=inbox_lease_s, data_access=data_access
+    )
 
 
 async def serve_until(
@@ -179,6 +192,7 @@ async def serve_until(
     *,
     inbox_lease_s: float = DEFAULT_LEASE_S,
     sweep_every_s: float = SWEEP_EVERY_S,
+    data_access: DataAccess = NO_DATA_ACCESS,
 ) -> None:
     """The process's work until `stopping` is set (by a signal in `serve`; by a test, which
     also sweeps more often than every few seconds on a clock it moves), then a clean stop."""
@@ -190,15 +204,23 @@ async def serve_until(
             )
         if platforms.telegram is not None:
             telegram = await stack.enter_async_context(telegram_bot(core, platforms.telegram))
-        sweep = DueSweep(core.database, clock=core.clock)  # each platform's outbox sends what it queues
+        triggers = CampaignTriggers(
+            core.database, lambda: core.engine.content, core.engine.default_zone, clock=core.clock
+        )
+        # Each platform's outbox sends what the sweep queues.
+        sweep = DueSweep(core.database, clock=core.clock, campaign_triggers=triggers.run)
         sweep.start(sweep_every_s)
         stack.callback(sweep.stop)
         routes = health_routes(core.database)
+        if core.click_links.tracking:
+            routes += ClickRedirect(core.click_links, core.database, core.clock).routes()
         if slack is not None and platforms.slack_over_http:
             routes += slack.routes()
         if telegram is not None and platforms.telegram_by_webhook:
             routes += telegram.webhook_routes()
-        base = await _serve_http(stack, core, routes, listening, needed=platforms.takes_http)
+        base = await _serve_http(
+            stack, core, routes, listening, needed=platforms.takes_http, data_access=data_access
+        )
         if slack is not None:
             await _connect_slack(slack, platforms.slack_over_http, base)
         polling = telegram is not None and not platforms.telegram_by_webhook
@@ -218,12 +240,25 @@ async def serve_until(
 
 
 async def _serve_http(
-    stack: AsyncExitStack, core: Core, routes: list[web.RouteDef], listening: Listening, *, needed: bool
+    stack: AsyncExitStack,
+    core: Core,
+    routes: list[web.RouteDef],
+    listening: Listening,
+    *,
+    needed: bool,
+    data_access: DataAccess = NO_DATA_ACCESS,
 ) -> str:
     """Start the HTTP application (and the helpdesk's own port); its base URL, "" if none."""
     helpdesk = HelpdeskReplies(core.desk).routes() if core.desk.settings.webhook_secret else []
     if listening.support_port is None:
         routes = routes + helpdesk
+    # Customer records from a CRM or billing system, when a token or secret lets them in;
+    # new conversions are attributed to the campaigns before them.
+    records: list[web.RouteDef] = []
+    if data_access.configured:
+        attributor = ConversionAttributor(core.database, lambda: core.engine.content, core.attribution_window)
+        records = CustomerRecords(core.database, data_access, on_conversions=attributor).routes()
+    routes = routes + records
     base = ""
     if listening.port is not None or needed:
         port = listening.port if listening.port is not None else listening.platform_port
@@ -233,6 +268,8 @@ async def _serve_http(
         _say(f"helpdesk replies at http://{listening.host}:{bound}{REPLIES_PATH}")
     elif helpdesk and base:
         _say(f"helpdesk replies at {base}{REPLIES_PATH}")
+    if records and base:
+        _say(f"customer records at {base}{DATA_PATH}")
     return base
 
 

@@ -38,6 +38,8 @@ class DueLearnerMessage:
     """The learner's id on the platform (Slack keys the messages on screen by it)."""
     invitation_id: int | None = None
     """A survey's: which `SurveyInvitation` it answers."""
+    assignment_id: int | None = None
+    """A campaign's: which `CampaignAssignment` (the campaign and variant) it sends."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ def claim_learner_messages(
             row.lesson_id,
             user_ids.get((row.learner_id, row.platform, row.workspace), ""),
             row.invitation_id,
+            row.assignment_id,
         )
         for row in rows
     ]

@@ -55,6 +55,10 @@ class LearnerRecord:
     paused_at: datetime | None = None
     """Set after the last unanswered nudge; cleared when they write again."""
     last_surveyed_at: datetime | None = None
+    customer_id: int | None = None
+    """The company's customer this learner is (`storage.customer_links`)."""
+    referred_by_id: int | None = None
+    """The learner whose invite link brought this one."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,13 @@ def load_learner(session: Session, learner_id: int, *, lock: bool) -> LearnerRec
     find them by); `lock` as in `find_learner`."""
     row = session.connection().execute(_BY_ID_LOCKED if lock else _BY_ID, {"learner_id": learner_id}).first()
     return None if row is None else LearnerRecord(*tuple(row))
+
+
+_EXISTS = select(_LEARNERS.c.id).where(_LEARNERS.c.id == bindparam("learner_id"))
+
+
+def learner_exists(session: Session, learner_id: int) -> bool:
+    return session.connection().execute(_EXISTS, {"learner_id": learner_id}).first() is not None
 
 
 def create_learner(

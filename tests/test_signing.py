@@ -13,7 +13,8 @@ from bot.signing import sign, verified
 def test_a_token_gives_back_its_value(value: str) -> None:
     token = sign("secret", "click", value)
     assert verified("secret", "click", token) == value
-    assert re.fullmatch(r"[A-Za-z0-9_-]+", token) and len(token) <= 64
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", token)
+    assert len(token) <= 64
 
 
 def test_another_purpose_secret_or_an_edit_is_refused() -> None:

@@ -7,7 +7,8 @@ In
   Each platform update that a learner meant (a message, a pressed button, a poll answer, a
   first visit) becomes one `bot.messages.InboundEvent`, with the platform's own delivery id
   as `event_id` (a redelivery must carry the same id: the engine does it once) and a
-  `Sender` that says what the platform knows of the learner (names, locale, time zone). A
+  `Sender` that says what the platform knows of the learner (names, locale, time zone,
+  the profile's email where the platform gives one). A
   pressed button comes back as the `Choice.id` the engine issued, never as a label.
   Anything else (edits, joins, reactions, malformed or foreign bodies) is acknowledged and
   dropped, with a log line; it never reaches the engine and never earns the platform a
@@ -28,7 +29,8 @@ Out
   `LearnerUnreachableError` when the platform says the learner blocked the bot.
   Every `Reply` type is rendered natively where the platform has the concept (buttons,
   Block Kit, inline keyboards, quiz polls) and as numbered text where it does not; a
-  `ChoiceAccepted` updates the pressed message in place if the platform can. The replies of
+  `ChoiceAccepted` updates the pressed message in place if the platform can; an
+  `InviteLink` is written out as the link that platform opens (`bot.deep_links`). The replies of
   one event are sent in order; one refused send is logged and does not stop the next. The
   platform's rate limits are kept and its 429s waited out.
 

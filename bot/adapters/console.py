@@ -22,6 +22,7 @@ from bot.messages import (
     ChoicePrompt,
     ImageReply,
     InboundEvent,
+    InviteLink,
     LinkReply,
     Platform,
     QuizQuestionReply,
@@ -50,6 +51,8 @@ def render(reply: Reply) -> str:
         return f"[image: {reply.alt}] {reply.url}{caption}"
     if isinstance(reply, LinkReply):
         return f"🔗 {reply.title}: {reply.url}"
+    if isinstance(reply, InviteLink):  # a terminal has no link to open: the token is the invite
+        return f"{reply.text}\n🔗 {reply.token}"
     if isinstance(reply, ChoiceAccepted):
         return f"  {PRESSED} {reply.label}"
     if isinstance(reply, ChoicePrompt):

@@ -7,15 +7,18 @@ once, in that file, and not again as "unknown quiz" in every course that runs it
 
 from __future__ import annotations
 
+import calendar
 import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, time
 from typing import Any
+from urllib.parse import urlsplit
 
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.content.errors import ContentError, PathPart, SourceFile
-from bot.content.model import CSAT_BANDS, END_OF_LESSON, NPS_BANDS, OnWeekdays, Weekday
+from bot.content.model import CSAT_BANDS, END_OF_LESSON, HOLDOUT, NPS_BANDS, OnWeekdays, Weekday
 from bot.content.schedule_words import (
     Unreadable,
     read_cadence,
@@ -23,13 +26,15 @@ from bot.content.schedule_words import (
     read_delay,
     read_time,
     read_weekday,
+    read_weekdays,
 )
 from bot.content.templates import Reference, placeholders
 
 Path_ = tuple[PathPart, ...]
 _STEP = "lessons/*/steps/*/"
 _STEP_TEXTS = (
-    "say image/alt image/caption link/title ask/text ask/choices/*/label ask_text/text cta/text cta/label"
+    "say image/alt image/caption link/title ask/text ask/choices/*/label ask_text/text link_customer/prompt "
+    "cta/text cta/label"
 )
 _QUIZ_TEXTS = "title intro questions/*/text questions/*/explanation questions/*/options/*/text"
 TEXT_PATHS: Mapping[str, tuple[str, ...]] = {
@@ -37,7 +42,14 @@ TEXT_PATHS: Mapping[str, tuple[str, ...]] = {
     "quiz": (*_QUIZ_TEXTS.split(), "questions/*/options/*/feedback"),
     "survey": ("title", "intro", "thank_you", "questions/*/text", "questions/*/follow_up/*"),
     "faq": ("support", "entries/*/question", "entries/*/answer"),
-    "campaign": ("title", "description"),
+    "campaign": (
+        "title",
+        "description",
+        "sends/message/text",
+        "sends/message/button",
+        "variants/*/sends/message/text",
+        "variants/*/sends/message/button",
+    ),
 }
 """Where each kind of file has learner-facing text (a string or a locale map)."""
 
@@ -196,18 +208,7 @@ def _check_schedule(source: SourceFile, schedule: dict[str, Any]) -> list[Conten
     for path, value in walk(schedule, "holidays/*"):
         errors += _unreadable(source, ("schedule", *path), value, read_date)
     window = _mapping(schedule.get("window"))
-    here: Path_ = ("schedule", "window")
-    for path, value in walk(window, "days/*"):
-        errors += _unreadable(source, (*here, *path), value, read_weekday)
-    opens, closes = (_str(window.get(key)) for key in ("from", "to"))
-    if opens is not None and closes is not None:
-        start, end = read_time(opens), read_time(closes)
-        if not isinstance(start, Unreadable) and not isinstance(end, Unreadable) and start >= end:
-            message = (
-                f"the window closes ({closes}) before it opens ({opens}): 'from' must be before 'to', "
-                "on the same day (a window cannot run past midnight)"
-            )
-            errors.append(source.error((*here, "to"), message))
+    errors += _check_window(source, ("schedule", "window"), window)
     cadence = read_cadence(schedule["cadence"]) if _str(schedule.get("cadence")) else None
     days = [read_weekday(day) for day in _list(window.get("days")) if isinstance(day, str)]
     open_days = {day for day in days if isinstance(day, Weekday)}
@@ -223,6 +224,23 @@ def _check_schedule(source: SourceFile, schedule: dict[str, Any]) -> list[Conten
             f"{names}), so every lesson would wait for the next open day: change one of them"
         )
         errors.append(source.error(("schedule", "cadence"), message))
+    return errors
+
+
+def _check_window(source: SourceFile, here: Path_, window: dict[str, Any]) -> list[ContentError]:
+    """A course's schedule window or a campaign's: days that are days, and opening before closing."""
+    errors = []
+    for path, value in walk(window, "days/*"):
+        errors += _unreadable(source, (*here, *path), value, read_weekday)
+    opens, closes = (_str(window.get(key)) for key in ("from", "to"))
+    if opens is not None and closes is not None:
+        start, end = read_time(opens), read_time(closes)
+        if not isinstance(start, Unreadable) and not isinstance(end, Unreadable) and start >= end:
+            message = (
+                f"the window closes ({closes}) before it opens ({opens}): 'from' must be before 'to', "
+                "on the same day (a window cannot run past midnight)"
+            )
+            errors.append(source.error((*here, "to"), message))
     return errors
 
 
@@ -335,13 +353,251 @@ def _check_faq(source: SourceFile, index: _Index) -> list[ContentError]:
     return errors
 
 
+CAMPAIGN_TEXT_LIMIT = 3000
+"""Characters a campaign message may have as written: it goes out as one chat message, and
+Slack's section (3,000) is smaller than Telegram's message (4,096)."""
+BUTTON_LIMIT_BYTES = 64
+"""UTF-8 bytes a campaign button label may have as written: Telegram cuts longer labels, and
+Slack's 75 characters are more than 64 bytes."""
+VARIANT_ID_LIMIT = 32
+"""Reports and assignments keep a variant's id in 32 characters."""
+_COURSE_LISTS = ("started", "completed", "not_completed")
+
+
 def _check_campaign(source: SourceFile, index: _Index) -> list[ContentError]:
-    sends = _mapping(source.data.get("sends"))
-    return [
-        source.error(("sends", kind), _unknown(kind, name, index))
-        for kind in ("course", "survey")
-        if (name := _str(sends.get(kind))) is not None and (kind, name) not in index.defined
-    ]
+    data = source.data
+    errors: list[ContentError] = []
+    if "sends" not in data and "variants" not in data:
+        message = (
+            "a campaign needs `sends:` (one thing for everyone in the segment) or `variants:` "
+            "(an A/B test); this one has neither"
+        )
+        errors.append(source.error((), message))
+    elif "sends" in data and "variants" in data:
+        message = (
+            "give either `sends:` or `variants:`, not both: a plain `sends:` is one variant for "
+            "everyone, so move it into `variants:` to test it against others"
+        )
+        errors.append(source.error(("variants",), message))
+    if "sends" in data:
+        errors += _check_sends(source, ("sends",), _mapping(data["sends"]), index)
+        if data.get("holdout") == 100:
+            message = "a holdout of 100 leaves nobody to send to: the holdout is the part that gets nothing"
+            errors.append(source.error(("holdout",), message))
+    variants = [_mapping(variant) for variant in _list(data.get("variants"))]
+    errors += _check_variants(source, variants, index)
+    errors += _check_segment(source, _mapping(data.get("segment")), index)
+    when = _mapping(data.get("when"))
+    window = _mapping(data.get("window"))
+    errors += _check_when(source, when, window, index)
+    errors += _check_window(source, ("window",), window)
+    return errors
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _percent(value: float) -> str:
+    return f"{value:g}"
+
+
+def _check_variants(source: SourceFile, variants: list[dict[str, Any]], index: _Index) -> list[ContentError]:
+    ids = [(("variants", n, "id"), variant.get("id")) for n, variant in enumerate(variants)]
+    errors = _duplicates(source, ids, "variant")
+    for path, name in ids:
+        if name == HOLDOUT:
+            message = "'holdout' is what the control group is called in reports; name this variant otherwise"
+            errors.append(source.error(path, message))
+        elif isinstance(name, str) and len(name) > VARIANT_ID_LIMIT:
+            message = f"variant id '{name}' has {len(name)} characters; at most {VARIANT_ID_LIMIT}"
+            errors.append(source.error(path, message))
+    for number, variant in enumerate(variants):
+        errors += _check_sends(source, ("variants", number, "sends"), _mapping(variant.get("sends")), index)
+    shares = [_number(variant.get("share")) for variant in variants]
+    for number, share in enumerate(shares):
+        if share is not None and share <= 0:
+            message = "a variant's share must be more than 0 (one nobody gets can be removed)"
+            errors.append(source.error(("variants", number, "share"), message))
+    holdout = _number(source.data.get("holdout", 0))
+    if variants and holdout is not None and all(share is not None for share in shares):
+        total = sum(share for share in shares if share is not None) + holdout
+        if abs(total - 100) > 1e-6:
+            errors.append(_share_error(source, [s for s in shares if s is not None], holdout, total))
+    return errors
+
+
+def _share_error(source: SourceFile, shares: list[float], holdout: float, total: float) -> ContentError:
+    parts = " + ".join(_percent(share) for share in shares)
+    if "holdout" not in source.data:
+        rest = 100 - total
+        hint = f": add `holdout: {_percent(rest)}`, or change the shares" if rest > 0 else ""
+        message = f"the variants' shares ({parts}) add up to {_percent(total)}, not 100{hint}"
+        return source.error(("variants",), message)
+    message = (
+        f"the variants' shares ({parts}) and the holdout ({_percent(holdout)}) add up to "
+        f"{_percent(total)}; together they must make 100"
+    )
+    return source.error(("holdout",), message)
+
+
+def _check_sends(source: SourceFile, here: Path_, sends: dict[str, Any], index: _Index) -> list[ContentError]:
+    errors = []
+    course, lesson, survey = (_str(sends.get(key)) for key in ("course", "lesson", "survey"))
+    if course is not None and ("course", course) not in index.defined:
+        errors.append(source.error((*here, "course"), _unknown("course", course, index)))
+    elif course is not None and lesson is not None and lesson not in index.lessons.get(course, [lesson]):
+        lessons = list(dict.fromkeys(index.lessons[course]))
+        close = difflib.get_close_matches(lesson, lessons, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        message = f"course '{course}' has no lesson '{lesson}' ({hint}its lessons are: {', '.join(lessons)})"
+        errors.append(source.error((*here, "lesson"), message))
+    if lesson is not None and course is None:
+        message = (
+            "'lesson' picks one lesson of the course sent, so it needs `course:` beside it, "
+            "e.g. {course: onboarding, lesson: welcome}"
+        )
+        errors.append(source.error((*here, "lesson"), message))
+    if survey is not None and ("survey", survey) not in index.defined:
+        errors.append(source.error((*here, "survey"), _unknown("survey", survey, index)))
+    return errors + _check_message(source, (*here, "message"), _mapping(sends.get("message")))
+
+
+def _check_message(source: SourceFile, here: Path_, message: dict[str, Any]) -> list[ContentError]:
+    """A link that goes somewhere, and texts that fit the platforms (each locale on its own)."""
+    errors = []
+    url = _str(message.get("url"))
+    if url is not None and not urlsplit(url).hostname:
+        hostless = f"'{url}' has no host: write the whole address, e.g. https://example.com/pricing"
+        errors.append(source.error((*here, "url"), hostless))
+    for key, too_long in (("text", _long_message), ("button", _long_button)):
+        text = message.get(key)
+        variants = text.items() if isinstance(text, dict) else [(None, text)]
+        for locale, value in variants:
+            problem = too_long(value) if isinstance(value, str) else None
+            if problem is not None:
+                errors.append(source.error((*here, key) if locale is None else (*here, key, locale), problem))
+    return errors
+
+
+def _long_message(text: str) -> str | None:
+    if len(text) <= CAMPAIGN_TEXT_LIMIT:
+        return None
+    return (
+        f"this message has {len(text):,} characters; a campaign message goes out as one chat message "
+        f"of at most {CAMPAIGN_TEXT_LIMIT:,}: shorten it, or send a lesson instead"
+    )
+
+
+def _long_button(text: str) -> str | None:
+    size = len(text.encode("utf-8"))
+    if size <= BUTTON_LIMIT_BYTES:
+        return None
+    return (
+        f"this button label takes {size} bytes; Telegram shows at most {BUTTON_LIMIT_BYTES} (about 64 "
+        "letters, or 21 in Korean, Chinese or Japanese): shorten it"
+    )
+
+
+def _check_segment(source: SourceFile, segment: dict[str, Any], index: _Index) -> list[ContentError]:
+    here: Path_ = ("segment",)
+    errors = []
+    for key in _COURSE_LISTS:
+        for path, value in walk(segment, f"{key}/*"):
+            if isinstance(value, str) and ("course", value) not in index.defined:
+                errors.append(source.error((*here, *path), _unknown("course", value, index)))
+    for key in ("received", "not_received"):
+        for path, value in walk(segment, f"{key}/*"):
+            if isinstance(value, str) and ("campaign", value) not in index.defined:
+                errors.append(source.error((*here, *path), _unknown("campaign", value, index)))
+    for wanted, unwanted, verb in (
+        ("completed", "not_completed", "completed"),
+        ("received", "not_received", "received"),
+    ):
+        chosen = {value for _, value in walk(segment, f"{wanted}/*") if isinstance(value, str)}
+        for path, value in walk(segment, f"{unwanted}/*"):
+            if value in chosen:
+                message = f"'{value}' is also in `{wanted}`: nobody has both {verb} it and not"
+                errors.append(source.error((*here, *path), message))
+    scores = segment.get("quiz_score")
+    items: Iterable[tuple[Path_, Any]] = (
+        [((), scores)] if isinstance(scores, dict) else walk(_list(scores), "*")
+    )
+    for path, item in items:
+        errors += _check_quiz_score(source, (*here, "quiz_score", *path), _mapping(item), index)
+    active, inactive = (segment.get(key) for key in ("active_within_days", "inactive_for_days"))
+    if isinstance(active, int) and isinstance(inactive, int) and inactive > active:
+        message = (
+            f"nobody was last heard from within {active} days and also at least {inactive} days ago: "
+            "inactive_for_days must be at most active_within_days"
+        )
+        errors.append(source.error((*here, "inactive_for_days"), message))
+    return errors
+
+
+def _check_quiz_score(
+    source: SourceFile, here: Path_, score: dict[str, Any], index: _Index
+) -> list[ContentError]:
+    errors = []
+    quiz = _str(score.get("quiz"))
+    if quiz is not None and ("quiz", quiz) not in index.defined:
+        errors.append(source.error((*here, "quiz"), _unknown("quiz", quiz, index)))
+    at_least, below = _number(score.get("at_least")), _number(score.get("below"))
+    if quiz is not None and "at_least" not in score and "below" not in score:
+        message = f"say which scores of '{quiz}' count: `at_least: 60`, `below: 50`, or both"
+        errors.append(source.error(here, message))
+    if at_least is not None and below is not None and at_least >= below:
+        message = (
+            f"no score is at least {_percent(at_least)} and below {_percent(below)}: "
+            "`below` must be more than `at_least`"
+        )
+        errors.append(source.error((*here, "below"), message))
+    return errors
+
+
+def _check_when(
+    source: SourceFile, when: dict[str, Any], window: dict[str, Any], index: _Index
+) -> list[ContentError]:
+    here: Path_ = ("when",)
+    errors = _unreadable(source, (*here, "at"), when.get("at"), read_time)
+    errors += _unreadable(source, (*here, "on"), when.get("on"), read_date)
+    course = _str(when.get("after_completed"))
+    if course is not None and ("course", course) not in index.defined:
+        errors.append(source.error((*here, "after_completed"), _unknown("course", course, index)))
+    if "on" in when and "after_completed" in when:
+        message = (
+            "'on' is the date for `at`; a trigger goes out `days` after each learner completes "
+            "the course, so it has no date"
+        )
+        errors.append(source.error((*here, "on"), message))
+    if "days" in when and "at" in when:
+        message = (
+            "'days' counts from the completion `after_completed` names; with `at`, give a date with `on`"
+        )
+        errors.append(source.error((*here, "days"), message))
+    at = read_time(when["at"]) if _str(when.get("at")) else None
+    opens, closes = (read_time(window[key]) if _str(window.get(key)) else None for key in ("from", "to"))
+    if (
+        isinstance(at, time)
+        and isinstance(opens, time)
+        and isinstance(closes, time)
+        and not opens <= at < closes
+    ):
+        message = (
+            f"{when['at']} is outside the window ({window['from']} to {window['to']}), so every message "
+            "would wait for the next opening: change one of them"
+        )
+        errors.append(source.error((*here, "at"), message))
+    on = read_date(when["on"]) if _str(when.get("on")) else None
+    words = _list(window.get("days"))
+    days = read_weekdays(words) if words and all(isinstance(word, str) for word in words) else None
+    if isinstance(on, date) and isinstance(days, frozenset) and Weekday(on.weekday()) not in days:
+        message = (
+            f"{when['on']} is a {calendar.day_name[on.weekday()]}, when the window is closed, so the "
+            "messages would wait for the next open day: change one of them"
+        )
+        errors.append(source.error((*here, "on"), message))
+    return errors
 
 
 _CHECKS = {

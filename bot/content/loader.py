@@ -29,7 +29,7 @@ from bot.content.schema import describe, schema_errors
 from bot.content.yaml_guard import RefusedYamlError, load_yaml
 
 CONTENT_SUFFIXES = (".yaml", ".yml")
-STEP_KEYS = ("say", "image", "link", "ask", "ask_text", "branch", "quiz", "survey", "cta")
+STEP_KEYS = ("say", "image", "link", "ask", "ask_text", "link_customer", "branch", "quiz", "survey", "cta")
 TRUE_LABEL = m.LocalText(
     {"en": "True", "ko": "참", "zh": "对", "ja": "正しい", "es": "Verdadero", "fr": "Vrai", "de": "Richtig"},
     "en",
@@ -278,6 +278,8 @@ def _action(key: str, body: Any, locale: str) -> m.StepAction:
         )
     if key == "ask_text":
         return m.AskText(_text(body["text"], locale), body["store_as"])
+    if key == "link_customer":
+        return m.LinkCustomer(_text(body["prompt"], locale))
     if key == "branch":
         return m.Branch(body["on"], dict(body["cases"]), body.get("default"))
     if key == "quiz":
@@ -379,8 +381,88 @@ def _phrasings(value: Any, locale: str) -> dict[str, tuple[str, ...]]:
 
 
 def _campaign(data: Mapping[str, Any], locale: str) -> m.Campaign:
-    sends = data["sends"]
-    return m.Campaign(data["id"], _text(data["title"], locale), sends.get("course"), sends.get("survey"))
+    holdout = float(data.get("holdout", 0))
+    if "sends" in data:
+        variants: tuple[m.CampaignVariant, ...] = (
+            m.CampaignVariant(m.MAIN_VARIANT, 100 - holdout, _sends(data["sends"], locale)),
+        )
+    else:
+        variants = tuple(
+            m.CampaignVariant(v["id"], float(v["share"]), _sends(v["sends"], locale))
+            for v in data["variants"]
+        )
+    window = data.get("window")
+    return m.Campaign(
+        id=data["id"],
+        title=_text(data["title"], locale),
+        default_locale=locale,
+        variants=variants,
+        holdout=holdout,
+        segment=_segment(data.get("segment", {})),
+        when=_timing(data.get("when", "now")),
+        frequency_cap=_frequency_cap(data.get("frequency_cap")),
+        window=None if window is None else _window(window),
+        description=_maybe(data.get("description"), locale),
+    )
+
+
+def _frequency_cap(value: Any) -> m.FrequencyCap | None:
+    if value is None:
+        return m.DEFAULT_FREQUENCY_CAP
+    return None if value == "none" else m.FrequencyCap(value["messages"], value["days"])
+
+
+def _sends(data: Mapping[str, Any], locale: str) -> m.CampaignSends:
+    message = data.get("message")
+    return m.CampaignSends(
+        course_id=data.get("course"),
+        lesson_id=data.get("lesson"),
+        survey_id=data.get("survey"),
+        message=None if message is None else _message(message, locale),
+    )
+
+
+def _message(data: Mapping[str, Any], locale: str) -> m.CallToAction:
+    return m.CallToAction(_text(data["text"], locale), _text(data["button"], locale), data["url"])
+
+
+def _segment(data: Mapping[str, Any]) -> m.Segment:
+    scores = data.get("quiz_score", [])
+    return m.Segment(
+        platforms=tuple(data.get("platform", ())),
+        locales=tuple(data.get("locale", ())),
+        plans=tuple(data.get("plan", ())),
+        attributes={name: tuple(values) for name, values in data.get("attributes", {}).items()},
+        accounts=tuple(data.get("account", ())),
+        started=tuple(data.get("started", ())),
+        completed=tuple(data.get("completed", ())),
+        not_completed=tuple(data.get("not_completed", ())),
+        quiz_scores=tuple(
+            m.QuizScore(s["quiz"], _maybe_float(s.get("at_least")), _maybe_float(s.get("below")))
+            for s in ([scores] if isinstance(scores, dict) else scores)
+        ),
+        nps=tuple(data.get("nps", ())),
+        active_within_days=data.get("active_within_days"),
+        inactive_for_days=data.get("inactive_for_days"),
+        sources=tuple(data.get("source", ())),
+        received=tuple(data.get("received", ())),
+        not_received=tuple(data.get("not_received", ())),
+    )
+
+
+def _maybe_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _timing(data: Any) -> m.CampaignTiming:
+    if data == "now":
+        return m.CampaignTiming()
+    if "after_completed" in data:
+        return m.CampaignTiming("trigger", after_completed=data["after_completed"], days=data.get("days", 0))
+    on = data.get("on")
+    return m.CampaignTiming(
+        "at", at=_read(read_time(data["at"])), on=None if on is None else _read(read_date(on))
+    )
 
 
 _BUILDERS: Mapping[str, Any] = {

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from enum import IntEnum, StrEnum
+from typing import Literal
 
 END_OF_LESSON = "end"
 """The `goto:` target that finishes a lesson."""
@@ -89,6 +90,14 @@ class AskText:
 
 
 @dataclass(frozen=True)
+class LinkCustomer:
+    """Ask for the email the learner uses with the company, and tie them to the customer
+    with that email, if there is one (the answer is the same either way)."""
+
+    prompt: LocalText
+
+
+@dataclass(frozen=True)
 class Branch:
     """Jump on a stored answer: `cases` maps an answer value to a step id."""
 
@@ -109,12 +118,27 @@ class RunSurvey:
 
 @dataclass(frozen=True)
 class CallToAction:
+    """A message with one link button: a lesson's closing `cta` step, or a campaign's message
+    (the campaign's click redirect wraps the url)."""
+
     text: LocalText
-    label: LocalText
+    button: LocalText
     url: str
+    """An absolute http(s) URL."""
 
 
-StepAction = Say | ShowImage | ShowLink | AskChoice | AskText | Branch | RunQuiz | RunSurvey | CallToAction
+StepAction = (
+    Say
+    | ShowImage
+    | ShowLink
+    | AskChoice
+    | AskText
+    | LinkCustomer
+    | Branch
+    | RunQuiz
+    | RunSurvey
+    | CallToAction
+)
 
 
 @dataclass(frozen=True)
@@ -384,17 +408,128 @@ class Faq:
     support: LocalText | None = None
 
 
-# --- campaigns (reserved) -----------------------------------------------------------
+# --- campaigns ----------------------------------------------------------------------
+
+HOLDOUT = "holdout"
+"""What the control group is called where variants are named, so no variant may be."""
+
+MAIN_VARIANT = "main"
+"""The one variant of a campaign written with a plain `sends:`."""
+
+
+@dataclass(frozen=True)
+class CampaignSends:
+    """Exactly one of: a course (from its first lesson, or `lesson_id` only), a survey, a message."""
+
+    course_id: str | None = None
+    lesson_id: str | None = None
+    """Only with `course_id`: send just that lesson of the course."""
+    survey_id: str | None = None
+    message: CallToAction | None = None
+
+    @property
+    def content_id(self) -> str | None:
+        """What is sent, as interactions name it: `course`, `course/lesson`, `survey`; None for a message."""
+        if self.course_id is not None:
+            return f"{self.course_id}/{self.lesson_id}" if self.lesson_id else self.course_id
+        return self.survey_id
+
+
+@dataclass(frozen=True)
+class CampaignVariant:
+    id: str
+    """Letters, digits, _ and -, at most 32 characters; not `holdout`; unique in the campaign."""
+    share: float
+    """Percent of the audience, more than 0."""
+    sends: CampaignSends
+
+
+@dataclass(frozen=True)
+class QuizScore:
+    """The learner's best attempt at a quiz, as percent of its questions right."""
+
+    quiz_id: str
+    at_least: float | None = None
+    below: float | None = None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Who a campaign reaches: every given condition must hold (a list: any of its values)."""
+
+    platforms: tuple[str, ...] = ()
+    """telegram, slack."""
+    locales: tuple[str, ...] = ()
+    plans: tuple[str, ...] = ()
+    """The imported customer's plan."""
+    attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Customer attribute to its allowed values."""
+    accounts: tuple[str, ...] = ()
+    """Account external ids."""
+    started: tuple[str, ...] = ()
+    """Course ids the learner started (enrolled in)."""
+    completed: tuple[str, ...] = ()
+    """Course ids completed."""
+    not_completed: tuple[str, ...] = ()
+    """Course ids not completed (started or not)."""
+    quiz_scores: tuple[QuizScore, ...] = ()
+    nps: tuple[str, ...] = ()
+    """promoter (9-10), passive (7-8), detractor (0-6): the band of the latest NPS answer."""
+    active_within_days: int | None = None
+    """Last seen at most this many days ago."""
+    inactive_for_days: int | None = None
+    """Last seen at least this many days ago."""
+    sources: tuple[str, ...] = ()
+    """Acquisition source (learner.source, else customer.source); `referral` too."""
+    received: tuple[str, ...] = ()
+    """Campaign ids the learner was sent (not as holdout)."""
+    not_received: tuple[str, ...] = ()
+    """Campaign ids the learner was NOT sent."""
+
+
+@dataclass(frozen=True)
+class CampaignTiming:
+    """When: `now` (on launch), `at` a local time in each learner's zone (on `on` date, or the next
+    time that clock time comes round after launch), or `trigger`: `days` after the learner
+    completed course `after_completed`."""
+
+    kind: Literal["now", "at", "trigger"] = "now"
+    at: time | None = None
+    on: date | None = None
+    after_completed: str | None = None
+    days: int = 0
+
+
+@dataclass(frozen=True)
+class FrequencyCap:
+    """At most `messages` campaign messages per learner in any `days` days, across all campaigns."""
+
+    messages: int
+    days: int
+
+
+DEFAULT_FREQUENCY_CAP = FrequencyCap(2, 7)
+"""Two campaign messages a week unless a campaign says otherwise: marketing that keeps its welcome."""
 
 
 @dataclass(frozen=True)
 class Campaign:
-    """Drafted by authors and checked; nothing sends campaigns yet."""
+    """A marketer's push of a course, a lesson, a survey or a message to a segment of learners."""
 
     id: str
     title: LocalText
-    course_id: str | None = None
-    survey_id: str | None = None
+    default_locale: str
+    variants: tuple[CampaignVariant, ...]
+    """Always at least one: a plain `sends:` is one variant with id `main`."""
+    holdout: float = 0.0
+    """Percent of the audience that gets nothing (the control group)."""
+    segment: Segment = Segment()
+    when: CampaignTiming = CampaignTiming()
+    frequency_cap: FrequencyCap | None = DEFAULT_FREQUENCY_CAP
+    """`frequency_cap: none` in the YAML lifts it (None)."""
+    window: DeliveryWindow | None = None
+    """The same window type and syntax as a course's schedule window."""
+    description: LocalText | None = None
 
 
 # --- the whole pack -----------------------------------------------------------------

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from bot.adapters.database_work import DatabaseWork
 from bot.delivery.retries import describe, retry_at
 from bot.messages import (
+    CampaignMessage,
     Outreach,
     Platform,
     Reminder,
@@ -292,4 +293,6 @@ def _outreach(message: DueLearnerMessage) -> Outreach | None:
         return ReviewRound(key, message.learner_id, platform, message.course_id, retaken)
     if message.kind == "survey" and message.invitation_id is not None:
         return SurveyInvite(key, message.learner_id, platform, message.invitation_id, retaken)
+    if message.kind == "campaign" and message.assignment_id is not None:
+        return CampaignMessage(key, message.learner_id, platform, message.assignment_id, retaken)
     return None

@@ -1,5 +1,6 @@
-"""The one periodic job: every few seconds, what has fallen due (lessons, reminders, review
-rounds, surveys) moves into the outbox.
+"""The periodic jobs: every few seconds, what has fallen due (lessons, reminders, review
+rounds, surveys) moves into the outbox; every minute, triggered campaigns choose the
+learners whose trigger has fired.
 
 APScheduler 3 runs it in each serving process, from memory (no job store: its job stores
 must never be shared between schedulers). Several processes sweeping at once is harmless:
@@ -34,12 +35,22 @@ QUEUES: tuple[Queue, ...] = (queue_due_lessons, queue_due_reminders, queue_due_r
 """Everything the bot says first, each moved into the outbox by its own claims."""
 
 
+TRIGGERS_EVERY_S = 60.0
+"""How often triggered campaigns look for learners newly qualified: a look at the whole
+segment, so less often than the due lessons (a trigger counts days, not seconds)."""
+
+
 class DueSweep:
     def __init__(
-        self, database: Database, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self,
+        database: Database,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        campaign_triggers: Callable[[], int] | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
+        self._campaign_triggers = campaign_triggers
         self._scheduler: AsyncIOScheduler | None = None
 
     def sweep(self) -> int:
@@ -74,12 +85,30 @@ class DueSweep:
             misfire_grace_time=max(1, int(every_s * 10)),
             next_run_time=datetime.now(UTC),
         )
+        if self._campaign_triggers is not None:
+            self._scheduler.add_job(
+                self._run_triggers,
+                "interval",
+                seconds=max(every_s, TRIGGERS_EVERY_S),
+                id="campaign-triggers",
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                next_run_time=datetime.now(UTC),
+            )
         self._scheduler.start()
 
     def stop(self) -> None:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+
+    async def _run_triggers(self) -> None:
+        assert self._campaign_triggers is not None
+        try:
+            await asyncio.to_thread(self._campaign_triggers)
+        except Exception:  # the next run tries again
+            log.exception("the triggered campaigns could not choose their learners")
 
     async def _run(self) -> None:
         try:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.flows import lessons, questions, quizzes, surveys
+from bot.deep_links import CustomerLink, Forged, Invite, read_payload
+from bot.flows import customers, lessons, questions, quizzes, referrals, surveys
 from bot.flows.progress import overview_of
 from bot.messages import ChoiceAccepted
 from bot.phrases import language_name, normal_locale
 from bot.schedule.zones import find_zone, zone_named
 from bot.state import LessonFrame, OpenPrompt, PromptKind, QuizFrame, SurveyFrame
 from bot.turn import Turn
+
+log = logging.getLogger(__name__)
 
 _LOCALE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 
@@ -39,6 +43,7 @@ _ALIASES = {
     "tz": "timezone",
     "stop": "stop",
     "unsubscribe": "stop",
+    "invite": "invite",
     "help": "help",
 }
 _TAKES_ARGUMENT = {"start", "ask", "language", "timezone"}
@@ -78,12 +83,22 @@ def run(turn: Turn, command: Command) -> None:
 
 
 def start(turn: Turn, payload: str) -> None:
-    """Greet, resubscribe, and either enrol in the deep-linked course or show the courses."""
+    """Greet, resubscribe, and either enrol in the deep-linked course or show the courses.
+    A signed customer or invite link is taken in first, and then greets as no payload does."""
     learner = turn.learner
     if not learner.subscribed:
         learner.subscribed = True
         turn.mark("resubscribed")
         turn.send_text(turn.say("resubscribed"))
+    signed = read_payload(turn.link_secret, payload)
+    if isinstance(signed, CustomerLink):
+        customers.tie_by_signed_link(turn, signed.customer_id)
+    elif isinstance(signed, Invite):
+        referrals.arrived_by_invite(turn, signed.inviter_id)
+    elif isinstance(signed, Forged):
+        log.info("learner %s arrived with a signed link that does not verify: taken as none", learner.id)
+    if signed is not None:
+        payload = ""
     if payload:
         learner.source = learner.source or payload[:64]
         course = turn.content.courses.get(payload)
@@ -267,5 +282,6 @@ _HANDLERS: dict[str, Callable[[Turn, str], None]] = {
     "language": language,
     "timezone": timezone,
     "stop": stop,
+    "invite": referrals.invite,
     "help": help_,
 }

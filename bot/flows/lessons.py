@@ -19,6 +19,7 @@ from bot.content.model import (
     CallToAction,
     Course,
     Lesson,
+    LinkCustomer,
     RunQuiz,
     RunSurvey,
     Say,
@@ -26,7 +27,7 @@ from bot.content.model import (
     ShowLink,
     Step,
 )
-from bot.flows import invitations, quizzes, surveys
+from bot.flows import customers, invitations, quizzes, surveys
 from bot.messages import Choice, ChoiceAccepted, ChoicePrompt, ImageReply, LinkReply
 from bot.phrases import when
 from bot.schedule.timing import next_lesson_due
@@ -46,8 +47,8 @@ def enrolment_in(turn: Turn, course_id: str) -> EnrolmentRecord | None:
     return turn.enrolments.find(course_id)
 
 
-def start_course(turn: Turn, course: Course, source: str | None = None) -> None:
-    """Enrol (or re-enrol) the learner and start the lesson they are due."""
+def start_course(turn: Turn, course: Course, source: str | None = None, lesson: Lesson | None = None) -> None:
+    """Enrol (or re-enrol) the learner and start the lesson they are due (or `lesson`)."""
     enrolment = enrolment_in(turn, course.id)
     if enrolment is None:
         enrolment = EnrolmentRecord(
@@ -70,8 +71,9 @@ def start_course(turn: Turn, course: Course, source: str | None = None) -> None:
         turn.mark("re_enrolled", course.id)
     if course.schedule.keeps_time:
         _ask_time_zone_once(turn)
-    lesson = course.lesson(enrolment.lesson_id or "") or course.lessons[0]
-    start_lesson(turn, course, lesson)
+    if lesson is not None:
+        enrolment.lesson_id = lesson.id
+    start_lesson(turn, course, lesson or course.lesson(enrolment.lesson_id or "") or course.lessons[0])
 
 
 BUSY_RETRY = timedelta(hours=1)
@@ -180,6 +182,9 @@ def run(turn: Turn) -> None:
         if isinstance(action, AskText):
             turn.send_text(turn.text(action.text))
             return
+        if isinstance(action, LinkCustomer):
+            turn.send_text(turn.text(action.prompt))
+            return
         if isinstance(action, RunQuiz | RunSurvey):
             frame.step = _after(lesson, frame.step, step)
             if isinstance(action, RunQuiz):
@@ -208,7 +213,7 @@ def _send_step(turn: Turn, action: Say | ShowImage | ShowLink | CallToAction) ->
     elif isinstance(action, ShowLink):
         turn.send(LinkReply(action.url, turn.text(action.title)))
     else:
-        button = Choice("cta", turn.text(action.label), url=action.url)
+        button = Choice("cta", turn.text(action.button), url=action.url)
         turn.send(ChoicePrompt(turn.text(action.text), (button,)))
 
 
@@ -296,18 +301,39 @@ def answer_choice(turn: Turn, prompt: OpenPrompt, index: int) -> bool:
 
 def waiting_for_text(turn: Turn) -> bool:
     waiting = waiting_step(turn)
-    return waiting is not None and isinstance(waiting[2].action, AskText)
+    return waiting is not None and isinstance(waiting[2].action, AskText | LinkCustomer)
 
 
 def answer_text(turn: Turn, text: str) -> None:
     waiting = waiting_step(turn)
-    if waiting is None or not isinstance(waiting[2].action, AskText):
+    if waiting is None:
         return
     frame, lesson, step = waiting
-    turn.learner.answers = {**turn.learner.answers, waiting[2].action.store_as: text[:ANSWER_LIMIT]}
-    turn.mark("lesson_answered", f"{frame.course_id}/{lesson.id}/{frame.step}", text)
+    action = step.action
+    content_id = f"{frame.course_id}/{lesson.id}/{frame.step}"
+    if isinstance(action, LinkCustomer):
+        if not _took_email(turn, content_id, text):
+            return
+    elif isinstance(action, AskText):
+        turn.learner.answers = {**turn.learner.answers, action.store_as: text[:ANSWER_LIMIT]}
+        turn.mark("lesson_answered", content_id, text)
+    else:
+        return
     frame.step = _after(lesson, frame.step, step)
     run(turn)
+
+
+def _took_email(turn: Turn, content_id: str, text: str) -> bool:
+    """A `link_customer` answer: an address is thanked (tied or not, it reads the same),
+    anything else is asked for again, gently."""
+    turn.about = content_id
+    if not customers.answer_email(turn, text):
+        turn.send_text(turn.say("link_not_an_email"))
+        turn.mark("reprompted", content_id, text[:ANSWER_LIMIT])
+        return False
+    turn.send_text(turn.say("link_thanks"))
+    turn.mark("lesson_answered", content_id)  # no detail: the inbound row holds the address
+    return True
 
 
 def reshow(turn: Turn) -> None:

@@ -13,6 +13,8 @@ from bot.content.model import (
     AskText,
     Branch,
     CallToAction,
+    CampaignSends,
+    CampaignVariant,
     ContentPack,
     LessonRef,
     LocalText,
@@ -49,8 +51,8 @@ def test_pack(pack: ContentPack) -> None:
     assert set(pack.quizzes) == {"mini-check"}
     assert set(pack.surveys) == {"mini-survey"}
     assert set(pack.faqs) == {"mini-faq"}
-    assert pack.campaigns["mini-push"].course_id == "mini"
-    assert pack.campaigns["mini-push"].survey_id is None
+    [variant] = pack.campaigns["mini-push"].variants
+    assert variant == CampaignVariant("main", 100.0, CampaignSends(course_id="mini"))
 
 
 def test_course(pack: ContentPack) -> None:

@@ -20,7 +20,9 @@ from bot.content.schema import SCHEMA_PATH
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
-STEPS = "a step needs exactly one of: say, image, link, ask, ask_text, branch, quiz, survey, cta"
+STEPS = (
+    "a step needs exactly one of: say, image, link, ask, ask_text, link_customer, branch, quiz, survey, cta"
+)
 ALLOWED = (
     "learner.first_name, learner.name, learner.locale, learner.platform, "
     "learner.attributes.NAME or answers.NAME"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from storage.customer_models import Customer
 from storage.db import Database
 from storage.models import Enrolment, Learner, LearnerIdentity
 from tests.telegram.fake_chats import Person
@@ -46,17 +47,42 @@ def people(learners: int) -> list[Person]:
     return [Person(FIRST_ID + n, f"Learner{n}", language_code="en") for n in range(learners)]
 
 
-def seed(database: Database, learners: int) -> None:
-    """`learners` learners on Telegram, each done with lesson one and due lesson two now."""
+def seed(database: Database, learners: int, *, due: bool = True, plan: str | None = None) -> None:
+    """`learners` learners on Telegram, each done with lesson one and due lesson two now
+    (or, not `due`, waiting for nothing). With a `plan`, each is a customer on it (the
+    n-th learner the n-th customer), for a campaign's segment."""
     now = datetime.now(UTC)
     with database.transaction() as session:
         connection = session.connection()
         for start in range(0, learners, CHUNK):
             chunk = range(start, min(start + CHUNK, learners))
+            if plan is not None:
+                connection.execute(
+                    insert(Customer),
+                    [
+                        {
+                            "id": n + 1,
+                            "external_id": f"customer-{n + 1}",
+                            "name": "",
+                            "plan": plan,
+                            "attributes": {},
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                        for n in chunk
+                    ],
+                )
             connection.execute(
                 insert(Learner),
                 [
-                    {"id": n + 1, "created_at": now, "last_seen_at": now, "attributes": {}, "answers": {}}
+                    {
+                        "id": n + 1,
+                        "created_at": now,
+                        "last_seen_at": now,
+                        "attributes": {},
+                        "answers": {},
+                        "customer_id": n + 1 if plan is not None else None,
+                    }
                     for n in chunk
                 ],
             )
@@ -85,7 +111,7 @@ def seed(database: Database, learners: int) -> None:
                         "completed_lessons": ["one"],
                         "started_at": now - timedelta(days=7),
                         "last_activity_at": now - timedelta(days=7),
-                        "next_due_at": now - timedelta(seconds=1),
+                        "next_due_at": now - timedelta(seconds=1) if due else None,
                     }
                     for n in chunk
                 ],

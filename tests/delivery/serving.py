@@ -235,9 +235,12 @@ def _free_port() -> int:
 
 
 @asynccontextmanager
-async def serving(content_dir: Path, database_url: str, clock: MovedClock) -> AsyncIterator[Serving]:
+async def serving(
+    content_dir: Path, database_url: str, clock: MovedClock, *, link_secret: str = ""
+) -> AsyncIterator[Serving]:
     """`serve` with Telegram and Slack on `clock`, until the block ends; then it must stop
-    cleanly, and neither platform may have refused anything."""
+    cleanly, and neither platform may have refused anything. With `link_secret`, campaign
+    links go through the process's click redirect."""
     telegram, slack, helpdesk = FakeTelegram(), FakeSlack(), FakeHelpdesk()
     await telegram.start()
     await slack.start()
@@ -245,13 +248,21 @@ async def serving(content_dir: Path, database_url: str, clock: MovedClock) -> As
     await helpdesk.start()
     database = Database(database_url)
     handoff = HandoffSettings(webhook_url=helpdesk.url, webhook_secret=helpdesk.secret)
-    core = assemble(load_content([content_dir]), database, handoff, clock=clock)
+    port = _free_port()
+    public_url = f"http://127.0.0.1:{port}" if link_secret else ""
+    core = assemble(
+        load_content([content_dir]),
+        database,
+        handoff,
+        clock=clock,
+        link_secret=link_secret,
+        public_url=public_url,
+    )
     platforms = Platforms(
         slack=SlackSettings(signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN, api_url=slack.api_url),
         slack_over_http=True,
         telegram=TelegramSettings(token=TOKEN, api_root=telegram.root),
     )
-    port = _free_port()
     stopping = asyncio.Event()
     process = asyncio.create_task(
         serve_until(stopping, core, platforms, Listening("127.0.0.1", port), sweep_every_s=SWEEP_EVERY_S)

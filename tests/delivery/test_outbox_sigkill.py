@@ -9,6 +9,10 @@ does: at least one learner is then in the middle of their lesson, with nothing o
 shown, whose turn has committed (told again or lost, nothing in between). The restarted
 process sends the rows nobody had claimed at once, and the dead process's claims when their
 lease (30 s, the shortest allowed) ends.
+
+The same holds for a marketer's campaign, which goes through the same outbox: launched to
+the 10,000 learners (all of them in its one variant, lesson two), it is killed and
+restarted the same way.
 """
 
 from __future__ import annotations
@@ -18,10 +22,15 @@ import signal
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
+from bot.campaigns.launch import launch
+from bot.content.loader import load_content
 from storage.db import Database
 from storage.models import LearnerMessage
 from tests.delivery.due_crowd import LESSON_TWO_TEXT, people, seed, write_course
@@ -159,15 +168,39 @@ async def killed_and_restarted(database: Database, env: dict[str, str]) -> Run:
         await fake.close()
 
 
+CAMPAIGN = """\
+kind: campaign
+id: news-for-all
+title: Lesson two for everyone
+sends: {course: news, lesson: two}
+frequency_cap: none
+"""
+
+
+def launched(database: Database, content: Path) -> None:
+    """The campaign launched, as `lessonloop campaign launch news-for-all` would."""
+    pack = load_content([content])
+    with database.transaction() as session:
+        done = launch(session, pack.campaigns["news-for-all"], datetime.now(UTC), ZoneInfo("UTC"), "en")
+    assert done.queued == LEARNERS
+
+
+@pytest.mark.parametrize("sent_by", ["schedule", "campaign"])
 def test_serve_killed_mid_broadcast_loses_no_lesson_and_repeats_only_those_in_flight(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, sent_by: str
 ) -> None:
     database = Database(database_url)
-    seed(database, LEARNERS)
+    content = write_course(tmp_path / "content")
+    if sent_by == "campaign":
+        (content / "campaign.yaml").write_text(CAMPAIGN, encoding="utf-8")
+        seed(database, LEARNERS, due=False, plan="free")
+        launched(database, content)
+    else:
+        seed(database, LEARNERS)
     env = environment(
         database_url,
         TELEGRAM_BOT_TOKEN=TOKEN,
-        LESSONLOOP_CONTENT_DIR=str(write_course(tmp_path / "content")),
+        LESSONLOOP_CONTENT_DIR=str(content),
         LESSONLOOP_LOG_LEVEL="WARNING",
         TELEGRAM_MESSAGES_PER_SECOND="1000",
         LESSONLOOP_OUTBOX_LEASE_SECONDS=str(LEASE_S),

@@ -44,6 +44,8 @@ class Person:
     last_name: str = ""
     tz: str = "Europe/Berlin"
     locale: str = "en-US"
+    email: str | None = None
+    """On the profile, as Slack gives it to an app with `users:read.email`."""
 
 
 @dataclass

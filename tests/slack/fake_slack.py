@@ -182,6 +182,7 @@ class FakeSlack:
             "team_id": team,
             "user_id": BOT_USER,
             "bot_id": BOT_ID,
+            "app_id": APP_ID,
             "is_enterprise_install": False,
         }
 
@@ -213,13 +214,16 @@ class FakeSlack:
 
     def _users_info(self, team: str, args: Json) -> Json:
         person = self.people.get(args["user"], Person(first_name=args["user"]))
+        profile = {"first_name": person.first_name, "last_name": person.last_name}
+        if person.email is not None:
+            profile["email"] = person.email
         user = {
             "id": args["user"],
             "team_id": team,
             "name": person.first_name.lower(),
             "tz": person.tz,
             "real_name": f"{person.first_name} {person.last_name}".strip(),
-            "profile": {"first_name": person.first_name, "last_name": person.last_name},
+            "profile": profile,
         }
         if str(args.get("include_locale")).lower() in ("1", "true"):
             user["locale"] = person.locale

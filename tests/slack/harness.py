@@ -119,12 +119,17 @@ def settings_for(fake: FakeSlack, **changes: Any) -> SlackSettings:
 
 @asynccontextmanager
 async def slack_world(
-    engine: Engine, mode: Mode = "http", fake: FakeSlack | None = None, **settings: Any
+    engine: Engine,
+    mode: Mode = "http",
+    fake: FakeSlack | None = None,
+    *,
+    public_url: str = "",
+    **settings: Any,
 ) -> AsyncIterator[World]:
     """The fake Slack (unless given one already running) and the adapter, running; fails
-    if any message broke Block Kit's rules."""
+    if any message broke Block Kit's rules. `public_url` is the deployment's setting."""
     if fake is not None:
-        async with _adapter(engine, mode, fake, settings) as world:
+        async with _adapter(engine, mode, fake, settings, public_url) as world:
             yield world
         return
     fake = FakeSlack()
@@ -132,7 +137,7 @@ async def slack_world(
     fake.add_workspace(TEAM, BOT_TOKEN)
     fake.app_tokens.add(APP_TOKEN)
     try:
-        async with _adapter(engine, mode, fake, settings) as world:
+        async with _adapter(engine, mode, fake, settings, public_url) as world:
             yield world
     finally:
         await fake.stop()
@@ -141,11 +146,12 @@ async def slack_world(
 
 @asynccontextmanager
 async def _adapter(
-    engine: Engine, mode: Mode, fake: FakeSlack, settings: dict[str, Any]
+    engine: Engine, mode: Mode, fake: FakeSlack, settings: dict[str, Any], public_url: str = ""
 ) -> AsyncIterator[World]:
+    core = replace(core_of(engine), public_url=public_url)
     async with (
         aiohttp.ClientSession() as session,
-        slack_bot(core_of(engine), settings_for(fake, **settings)) as bot,
+        slack_bot(core, settings_for(fake, **settings)) as bot,
     ):
         if mode == "http":
             url = f"http://127.0.0.1:{await bot.listen('127.0.0.1', 0)}"

@@ -104,7 +104,7 @@ def test_a_learner_takes_the_onboarding_course_in_telegram(
             assert live == []
             assert set(fake.commands) == {"", "en", "ko"}
             assert [command["command"] for command in fake.commands["en"]] == [
-                "start", "courses", "progress", "ask", "language", "timezone", "stop", "help",
+                "start", "courses", "progress", "ask", "language", "timezone", "invite", "stop", "help",
             ]  # fmt: skip
             assert fake.allowed_updates == ["message", "callback_query", "poll_answer"]
 

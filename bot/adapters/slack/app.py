@@ -46,7 +46,8 @@ from bot.adapters.slack.clients import Clients
 from bot.adapters.slack.delivery import Delivery
 from bot.adapters.slack.events import Incoming, Payload, UnusableRequestError
 from bot.adapters.slack.home import home_view
-from bot.adapters.slack.install import authorize, oauth_settings
+from bot.adapters.slack.install import InstallFlow, authorize, oauth_settings
+from bot.adapters.slack.invites import INSTALL_PATH, STATE_SEPARATOR, InviteLinks
 from bot.adapters.slack.learners import SlackLearners
 from bot.adapters.slack.pacing import ChannelPace
 from bot.adapters.slack.people import People
@@ -57,6 +58,7 @@ from bot.adapters.slack.settings import (
 from bot.adapters.slack.updates import Shown
 from bot.adapters.slack.web_api import FAILED, error_code
 from bot.bootstrap import Core
+from bot.deep_links import invite_payload
 from bot.delivery.outbox import LearnerOutbox
 from bot.messages import InboundEvent, Platform, Reply, Sender
 from bot.web.server import WebServer
@@ -125,7 +127,7 @@ class SlackBot:
             client=self.client,
             signing_secret=settings.signing_secret,
             process_before_response=True,  # our listeners store, ack and return; the work follows
-            oauth_settings=oauth,
+            oauth_flow=InstallFlow(oauth, self._on_invited_install) if oauth is not None else None,
             # Bolt takes an AsyncAuthorize as it is (its hint names only functions).
             authorize=authorize(oauth) if oauth is not None else None,  # type: ignore[arg-type]
             logger=_bolt_log,
@@ -134,7 +136,8 @@ class SlackBot:
         self.app.error(self._on_error)
         self._database_work = DatabaseWork(core.database, name="slack")
         self.people = People()
-        self.delivery = Delivery(session, web_api.retry_handlers(), pace)
+        install_page = core.public_url + INSTALL_PATH if oauth is not None and core.public_url else None
+        self.delivery = Delivery(session, web_api.retry_handlers(), pace, InviteLinks(install_page))
         self._clients = Clients(self.client, self._find_token if settings.multi_workspace else None)
         self.inbox = InboxWorker(
             self._database_work,
@@ -154,7 +157,7 @@ class SlackBot:
         self.learners = LearnerOutbox(
             self._database_work,
             SlackLearners(self._clients.client, self.delivery, self._database_work),
-            core.engine.reach_out,
+            core.reach_out,
             clock=core.clock,
             lease=core.outbox_lease,
         )
@@ -280,6 +283,15 @@ class SlackBot:
         )
         await self.inbox.receive(arrival)
 
+    async def _on_invited_install(self, team: str, user: str, ref: str, state: str) -> None:
+        """An install that came through a learner's invite: the installer starts as their
+        referral, greeted in their DM with the app as a Telegram `/start` would be."""
+        issued = state.split(STATE_SEPARATOR, 1)[0]
+        incoming = Incoming(
+            team=team, user=user, event_id=f"install:{issued}", start_payload=invite_payload(ref)
+        )
+        await self._store(INSTALLED, incoming.learner, incoming.event_id, slack_events.stored(incoming))
+
     async def _on_error(self, error: Exception, body: Payload) -> BoltResponse | None:
         """Bolt's answer when no listener takes a request (200: Slack would resend it), when
         it could not read one (400), or when a listener failed (500: the request was not
@@ -386,13 +398,14 @@ class SlackBot:
         return await self._database_work.run(work)
 
 
-MESSAGE, HOME_TAB, FIRST_VISIT, PRESS, HOME_PRESS, COMMAND = (
+MESSAGE, HOME_TAB, FIRST_VISIT, PRESS, HOME_PRESS, COMMAND, INSTALLED = (
     "message",
     "home_tab",
     "first_visit",
     "press",
     "home_press",
     "command",
+    "installed",
 )
 _VERSION_0_1_READERS: dict[str, Callable[[Payload], Incoming | None]] = {
     MESSAGE: slack_events.from_message,

@@ -26,6 +26,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack.blocks import SlackMessage
 from bot.adapters.slack.events import Incoming
+from bot.adapters.slack.invites import InviteLinks
 from bot.adapters.slack.pacing import ChannelPace
 from bot.adapters.slack.prompts import PromptChanges
 from bot.adapters.slack.updates import Post, Shown, Update, plan, prompt_block
@@ -54,10 +55,12 @@ class Delivery:
         session: aiohttp.ClientSession,
         retry_handlers: list[AsyncRetryHandler],
         pace: ChannelPace | None = None,
+        invites: InviteLinks | None = None,
     ) -> None:
         self._session = session
         self._retry_handlers = retry_handlers
         self._pace = pace or ChannelPace()
+        self._invites = invites or InviteLinks(None)
 
     async def send(
         self,
@@ -69,6 +72,7 @@ class Delivery:
     ) -> PromptChanges:
         """Show `replies` to the learner of `incoming`; `channel` is where new messages go,
         `on_screen` the messages with buttons the replies may rewrite, by prompt id."""
+        replies = await self._invites.written_out(client, incoming.team, replies)
         pressed = incoming.pressed
         changes: dict[str, Shown | None] = {}
 

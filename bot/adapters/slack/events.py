@@ -185,6 +185,7 @@ def inbound(
         last_name=profile.last_name,
         locale_hint=profile.locale,
         timezone=profile.timezone,
+        email=profile.email,
     )
     return InboundEvent(
         sender=sender,

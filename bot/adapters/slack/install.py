@@ -7,25 +7,37 @@ app calls them through a worker thread. Only the bot token is looked up per requ
 (`installation_store_bot_only`): the app acts as its bot, never as the installing user.
 Bolt confirms the token with `auth.test`, and on any failure answers the request 200 and
 drops it; asked on every request, a Slack outage would drop every one, so the answer is
-remembered per token for the process (`authorize`).
+remembered per token for the process (`authorize`). An install page opened with an invite
+(`?ref=`, `bot.adapters.slack.invites`) issues a state that carries it, and the finished
+install hands it on (`InstallFlow`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
+from uuid import uuid4
 
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.oauth.async_callback_options import AsyncSuccessArgs
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
+from bot.adapters.slack.invites import REF, carried_ref, carried_state
 from bot.adapters.slack.settings import SlackSettings
 from storage.slack_models import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
 
@@ -47,6 +59,37 @@ def oauth_settings(settings: SlackSettings, engine: Engine) -> AsyncOAuthSetting
         state_expiration_seconds=STATE_EXPIRATION_S,
         logger=log,
     )
+
+
+Invited = Callable[[str, str, str, str], Awaitable[None]]
+"""Told (team, installing user, invite token, state) when an install came with an invite."""
+
+
+class InstallFlow(AsyncOAuthFlow):
+    """Bolt's install flow, with an invite carried from the install page to the installer."""
+
+    def __init__(self, settings: AsyncOAuthSettings, invited: Invited) -> None:
+        super().__init__(settings=settings, logger=log)
+        self._invited = invited
+        self.success_handler = self._installed
+
+    async def issue_new_state(self, request: AsyncBoltRequest) -> str:
+        ref = next(iter(request.query.get(REF) or ()), None)
+        store = self.settings.state_store
+        if isinstance(store, DatabaseOAuthStates):
+            return await store.async_issue(carrying=ref)
+        return await super().issue_new_state(request)
+
+    async def _installed(self, args: AsyncSuccessArgs) -> BoltResponse:
+        state = next(iter(args.request.query.get("state") or ()), "")
+        ref = carried_ref(state)
+        team, user = args.installation.team_id, args.installation.user_id
+        if ref is not None and team and user:
+            try:
+                await self._invited(team, user, ref, state)
+            except Exception:  # the install itself is done: the installer still gets their page
+                log.exception("the invite an install of %s by %s came with could not be kept", team, user)
+        return await self.default_callback_options.success(args)
 
 
 def authorize(oauth: AsyncOAuthSettings) -> AsyncInstallationStoreAuthorize:
@@ -138,8 +181,20 @@ class DatabaseOAuthStates(AsyncOAuthStateStore):
     def logger(self) -> logging.Logger:
         return log
 
-    async def async_issue(self, *args: Any, **kwargs: Any) -> str:
-        state: str = await asyncio.to_thread(self._store.issue)
+    async def async_issue(self, *args: Any, carrying: str | None = None, **kwargs: Any) -> str:
+        """A new state, holding the invite token `carrying` when there is one."""
+        return await asyncio.to_thread(self._issue, carrying)
+
+    def _issue(self, carrying: str | None) -> str:
+        # slack_sdk's `issue` makes the state itself; this one may hold more, stored whole,
+        # so `consume` (slack_sdk's) still takes it only once and only as issued.
+        state = carried_state(str(uuid4()), carrying)
+        expire_at = datetime.fromtimestamp(time.time() + STATE_EXPIRATION_S, tz=UTC)
+        with self._store.engine.begin() as connection:
+            connection.execute(
+                self._store.oauth_states.insert(),
+                {"state": state, "expire_at": normalize_datetime_for_db(expire_at)},
+            )
         return state
 
     async def async_consume(self, state: str) -> bool:

@@ -5,7 +5,8 @@ are remembered for an hour per process. Neither lookup may stop the learner's ev
 failed `users.info` gives the profile last seen, or an empty one (the engine keeps the
 names it has); a failed `conversations.open` gives None, and the caller posts to the user
 id, which Slack takes as their DM with the app. The engine stores `tz` and `locale` on the
-learner, for scheduling lessons in their own time later.
+learner, for scheduling lessons in their own time later, and ties a learner whose profile
+email (given with the `users:read.email` scope) is a customer's to that customer.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Profile:
     last_name: str = ""
     locale: str | None = None
     timezone: str | None = None
+    email: str | None = None
 
 
 class People:
@@ -62,6 +64,7 @@ class People:
             last_name=_text(details, "last_name") or last,
             locale=_text(found, "locale"),
             timezone=_text(found, "tz"),
+            email=_text(details, "email"),
         )
         _remember(self._profiles, key, (time.monotonic() + PROFILE_TTL_S, profile))
         return profile

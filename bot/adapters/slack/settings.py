@@ -12,8 +12,17 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-DEFAULT_SCOPES = ("chat:write", "commands", "im:history", "im:read", "im:write", "users:read")
-"""Bot scopes: DMs in and out, `/learn`, and `users.info` (with `tz` and `locale`)."""
+DEFAULT_SCOPES = (
+    "chat:write",
+    "commands",
+    "im:history",
+    "im:read",
+    "im:write",
+    "users:read",
+    "users:read.email",
+)
+"""Bot scopes: DMs in and out, `/learn`, and `users.info` (with `tz` and `locale`, and the
+profile's email, which ties a learner to the company's customer with it)."""
 
 
 class SlackConfigError(Exception):

@@ -154,7 +154,7 @@ class TelegramBot:
         self.learners = LearnerOutbox(
             self.threads,
             TelegramLearners(self.delivery, self.lanes),
-            core.engine.reach_out,
+            core.reach_out,
             clock=core.clock,
             lease=core.outbox_lease,
         )

@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "courses", "progress", "ask", "language", "timezone", "stop", "help")
+COMMANDS = ("start", "courses", "progress", "ask", "language", "timezone", "invite", "stop", "help")
 DESCRIPTIONS: dict[str, dict[str, str]] = {
     "en": {
         "start": "Start, or pick up where you left off",
@@ -25,6 +25,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "ask": "Ask a question about the product",
         "language": "Change the language I speak",
         "timezone": "Set your time zone, so lessons come at a good hour",
+        "invite": "Your link to invite a colleague or friend",
         "stop": "Stop messages I send on my own",
         "help": "What I can do",
     },
@@ -35,6 +36,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "ask": "제품에 대해 질문하기",
         "language": "사용할 언어 바꾸기",
         "timezone": "시간대 설정 (레슨을 알맞은 시간에 받기)",
+        "invite": "동료나 친구를 초대하는 내 링크",
         "stop": "먼저 보내는 메시지 받지 않기",
         "help": "할 수 있는 일 보기",
     },

@@ -34,6 +34,7 @@ from bot.messages import (
     ChoiceAccepted,
     ChoicePrompt,
     ImageReply,
+    InviteLink,
     LinkReply,
     Platform,
     QuizQuestionReply,
@@ -146,6 +147,8 @@ class Delivery:
                 await self._send_text(chat, render.escape(piece))
         elif isinstance(reply, LinkReply):
             await self._send_text(chat, render.link_text(reply))
+        elif isinstance(reply, InviteLink):
+            await self._send_text(chat, render.invite_text(reply, self.bot.username))
         elif isinstance(reply, ImageReply):
             await self._send_image(chat, reply)
         elif isinstance(reply, ChoicePrompt):

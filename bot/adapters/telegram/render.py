@@ -17,7 +17,8 @@ from typing import Literal, cast
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit, PollLimit
 
-from bot.messages import Choice, LinkReply, QuizQuestionReply, RatingScale
+from bot.deep_links import invite_payload, telegram_link
+from bot.messages import Choice, InviteLink, LinkReply, QuizQuestionReply, RatingScale
 
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
@@ -156,6 +157,12 @@ def quiz_texts(reply: QuizQuestionReply) -> list[str]:
 
 def link_text(reply: LinkReply) -> str:
     return f'🔗 <a href="{html.escape(reply.url)}">{escape(reply.title)}</a>'
+
+
+def invite_text(reply: InviteLink, bot_username: str) -> str:
+    """The invite as a deep link to this bot, written out so it can be copied and passed on."""
+    link = html.escape(telegram_link(bot_username, invite_payload(reply.token)))
+    return f"{escape(reply.text)}\n🔗 {link}"
 
 
 def image_fallback_text(url: str, alt: str, caption: str) -> str:
