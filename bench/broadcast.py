@@ -84,7 +84,6 @@ variants:
     sends:
       message: {text: "Pro gives you more.", button: See what Pro gives you, url: "https://example.com/pro"}
 holdout: 10
-frequency_cap: none
 """
 WARM_UP_S = 5.0
 

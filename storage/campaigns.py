@@ -13,10 +13,10 @@ from typing import Any, cast
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Subquery,
     Table,
     bindparam,
     case,
-    exists,
     func,
     insert,
     literal,
@@ -90,13 +90,21 @@ def set_launch_status(session: Session, campaign_id: str, status: str, now: date
         )
 
 
-def _address(platforms: Sequence[str]) -> ColumnElement[int]:
-    """The identity a learner's campaign message goes to: their first on the campaign's
-    platforms (any platform when it names none)."""
-    where = [_IDENTITIES.c.learner_id == _LEARNERS.c.id]
-    if platforms:
-        where.append(_IDENTITIES.c.platform.in_(list(platforms)))
-    return select(func.min(_IDENTITIES.c.id)).where(*where).correlate(_LEARNERS).scalar_subquery()
+def _on_platforms(platforms: Sequence[str]) -> list[ColumnElement[bool]]:
+    return [_IDENTITIES.c.platform.in_(list(platforms))] if platforms else []
+
+
+def _addresses(platforms: Sequence[str]) -> Subquery:
+    """Where each learner's campaign message goes: their first identity on the campaign's
+    platforms (any platform when it names none). Grouped once for the whole launch and
+    joined, rather than looked up learner by learner."""
+    first = func.min(_IDENTITIES.c.id).label("identity_id")
+    return (
+        select(_IDENTITIES.c.learner_id, first)
+        .where(*_on_platforms(platforms))
+        .group_by(_IDENTITIES.c.learner_id)
+        .subquery("addresses")
+    )
 
 
 def _outcome(
@@ -107,21 +115,25 @@ def _outcome(
         (learner.subscribed.is_(False), literal("stopped")),
         (learner.unreachable_at.is_not(None), literal("unreachable")),
         (learner.paused_at.is_not(None), literal("paused")),
-        (_address(platforms).is_(None), literal("unaddressed")),
+        (
+            learner.id.not_in(select(_IDENTITIES.c.learner_id).where(*_on_platforms(platforms))),
+            literal("unaddressed"),
+        ),
     ]
     if cap is not None:
-        recent = (
-            select(func.count())
-            .select_from(_ASSIGNMENTS)
+        # Those at the cap, found once (a hashed subplan), not counted per learner: the
+        # statement inserts into the table it would count, and PostgreSQL, taking the
+        # freshly filled table for an empty one, read all of it again for every learner.
+        at_cap = (
+            select(_ASSIGNMENTS.c.learner_id)
             .where(
-                _ASSIGNMENTS.c.learner_id == learner.id,
                 _ASSIGNMENTS.c.outcome == QUEUED,
                 _ASSIGNMENTS.c.assigned_at > _moment(now - timedelta(days=cap.days)),
             )
-            .correlate(_LEARNERS)
-            .scalar_subquery()
+            .group_by(_ASSIGNMENTS.c.learner_id)
+            .having(func.count() >= cap.messages)
         )
-        tests.append((recent >= cap.messages, literal("capped")))
+        tests.append((learner.id.in_(at_cap), literal("capped")))
     tests.append((arm == HOLDOUT, literal(HOLDOUT)))
     return case(*tests, else_=literal(QUEUED))
 
@@ -136,9 +148,9 @@ def _choices(
     now: datetime,
 ) -> Select[tuple[str, int, str, str, datetime]]:
     learner = _LEARNERS.c
-    chosen_before = exists().where(
-        _ASSIGNMENTS.c.campaign_id == campaign_id, _ASSIGNMENTS.c.learner_id == learner.id
-    )
+    # NOT IN a set read once, for the same reason as the cap: as NOT EXISTS, PostgreSQL
+    # scanned the rows this very statement was inserting once for each learner.
+    chosen_before = select(_ASSIGNMENTS.c.learner_id).where(_ASSIGNMENTS.c.campaign_id == campaign_id)
     outcome = _outcome(arm, platforms, cap, now)
     return select(
         literal(campaign_id).label("campaign_id"),
@@ -146,7 +158,7 @@ def _choices(
         arm.label("variant"),
         outcome.label("outcome"),
         _moment(now).label("assigned_at"),
-    ).where(*segment, ~chosen_before)
+    ).where(*segment, learner.id.not_in(chosen_before))
 
 
 def assign(
@@ -205,11 +217,11 @@ def queue_assigned(
     zone (`due_by_zone`, keyed by the zone the learner chose or their platform reported;
     else `due_otherwise`); how many."""
     learner = _LEARNERS.c
+    addresses = _addresses(platforms)
     zone = func.coalesce(learner.chosen_timezone, learner.timezone)
     due: ColumnElement[datetime] = _moment(due_otherwise)
     if due_by_zone:
         due = case(*((zone == name, _moment(at)) for name, at in due_by_zone.items()), else_=due)
-    has_message = exists().where(_TO_LEARNERS.c.assignment_id == _ASSIGNMENTS.c.id)
     rows = (
         select(
             _ASSIGNMENTS.c.learner_id,
@@ -225,11 +237,15 @@ def queue_assigned(
             _moment(now),
         )
         .select_from(
-            _ASSIGNMENTS.join(_LEARNERS, _LEARNERS.c.id == _ASSIGNMENTS.c.learner_id).join(
-                _IDENTITIES, _IDENTITIES.c.id == _address(platforms)
-            )
+            _ASSIGNMENTS.join(_LEARNERS, _LEARNERS.c.id == _ASSIGNMENTS.c.learner_id)
+            .join(addresses, addresses.c.learner_id == _ASSIGNMENTS.c.learner_id)
+            .join(_IDENTITIES, _IDENTITIES.c.id == addresses.c.identity_id)
         )
-        .where(_ASSIGNMENTS.c.campaign_id == campaign_id, _ASSIGNMENTS.c.outcome == QUEUED, ~has_message)
+        .where(
+            _ASSIGNMENTS.c.campaign_id == campaign_id,
+            _ASSIGNMENTS.c.outcome == QUEUED,
+            _ASSIGNMENTS.c.id.not_in(_with_messages(campaign_id)),
+        )
     )
     columns = [
         "learner_id",
@@ -252,15 +268,24 @@ def queue_assigned(
 def zones_waiting(session: Session, campaign_id: str) -> list[str | None]:
     """The zones of the campaign's queued learners who have no message yet (None: unknown)."""
     learner = _LEARNERS.c
-    has_message = exists().where(_TO_LEARNERS.c.assignment_id == _ASSIGNMENTS.c.id)
     zone = func.coalesce(learner.chosen_timezone, learner.timezone)
     found = session.execute(
         select(zone)
         .distinct()
         .select_from(_ASSIGNMENTS.join(_LEARNERS, _LEARNERS.c.id == _ASSIGNMENTS.c.learner_id))
-        .where(_ASSIGNMENTS.c.campaign_id == campaign_id, _ASSIGNMENTS.c.outcome == QUEUED, ~has_message)
+        .where(
+            _ASSIGNMENTS.c.campaign_id == campaign_id,
+            _ASSIGNMENTS.c.outcome == QUEUED,
+            _ASSIGNMENTS.c.id.not_in(_with_messages(campaign_id)),
+        )
     )
     return list(found.scalars())
+
+
+def _with_messages(campaign_id: str) -> Select[tuple[int | None]]:
+    """The campaign's assignments that have an outbox row, as a set read once (see `_choices`)."""
+    mine = select(_ASSIGNMENTS.c.id).where(_ASSIGNMENTS.c.campaign_id == campaign_id)
+    return select(_TO_LEARNERS.c.assignment_id).where(_TO_LEARNERS.c.assignment_id.in_(mine))
 
 
 def _campaign_rows(campaign_id: str) -> ColumnElement[bool]:
