@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from storage.db import Database
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (a statement per command and option)
     parser = argparse.ArgumentParser(
         prog="lessonloop",
         description="Micro-courses, quizzes, surveys and answers for your customers, in chat.",
@@ -86,10 +86,28 @@ def _parser() -> argparse.ArgumentParser:
     imports.add_argument(
         "--skip-bad-rows", action="store_true", help="write the good rows and list the bad ones"
     )
+    _add_report(commands)
     db = commands.add_parser("db", help="manage the database")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="create or update the tables to the latest version")
     return parser
+
+
+def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    retention = commands.add_parser(
+        "report", help="customer retention, churn, MRR churn, lifetime value, NPS and purchases of a period"
+    )
+    retention.add_argument(
+        "--period", choices=("day", "week", "month", "quarter"), help="the last complete one (default: month)"
+    )
+    retention.add_argument(
+        "--from", dest="first_day", metavar="DATE", help="first day, YYYY-MM-DD, with --to"
+    )
+    retention.add_argument("--to", dest="last_day", metavar="DATE", help="last day, included")
+    retention.add_argument("--segment", default="", help="e.g. plan=free,platform=slack|telegram")
+    retention.add_argument(
+        "--format", choices=("table", "csv", "json"), default="table", help="default: table"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -121,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(settings, arguments)
     if arguments.command == "faq" and arguments.faq_command == "test":
         return _faq_test(settings, arguments.question, arguments.locale)
+    if arguments.command == "report":
+        return _report(settings, arguments)
     if arguments.command == "faq" and arguments.faq_command == "report":
         return _faq_report(settings, arguments.days)
     if arguments.command == "faq":
@@ -450,6 +470,35 @@ def _faq_report(settings: Settings, days: int) -> int:
     ):
         print(f"  {count:>6}  {label}")
     print(f"deflection: {figures.deflection_rate:.1%} of questions settled without a person")
+    return 0
+
+
+def _report(settings: Settings, arguments: argparse.Namespace) -> int:
+    """`report`: the retention metrics of a period (bot.metrics.report)."""
+    from datetime import UTC, datetime
+
+    from bot.metrics import report
+    from bot.metrics.definitions import report_definitions
+    from bot.metrics.segment import SegmentError, parse_segment
+    from storage.db import Database
+
+    try:
+        definitions = report_definitions(settings)
+        now = datetime.now(UTC)
+        period = report.chosen_period(
+            arguments.period, arguments.first_day, arguments.last_day, definitions, now
+        )
+        segment = parse_segment(arguments.segment)
+    except (ConfigError, report.ReportError, SegmentError) as error:
+        print(f"lessonloop: {error}", file=sys.stderr)
+        return 2
+    database = Database(settings.database_url)
+    try:
+        _database_ready(database)
+        built = report.build_report(database, period, segment, definitions, settings.default_locale, now=now)
+    finally:
+        database.dispose()
+    report.write(built, arguments.format, sys.stdout)
     return 0
 
 

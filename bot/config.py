@@ -81,6 +81,14 @@ class Settings:
     """Or the HMAC secret it signs them with, as the helpdesk signs `/support/replies`."""
     attribution_days: int = 14
     """A conversion is attributed to the campaign messages of this many days before it."""
+    report_timezone: str = ""
+    """The zone whose midnights bound a report's periods; empty: `default_timezone`."""
+    active_days: int = 90
+    """A customer without subscriptions is active while their last purchase is this recent."""
+    gross_margin: float = 1.0
+    """The share of revenue kept after the cost of serving it (0 to 1), for lifetime value."""
+    clv_model: str = "simple"
+    """How lifetime value is estimated: `simple` (revenue per customer x margin / churn)."""
 
     def __repr__(self) -> str:
         # The database URL may carry a password: never print it.
@@ -92,7 +100,9 @@ class Settings:
             f"handoff={self.handoff!r}, inbox_lease_seconds={self.inbox_lease_seconds!r}, "
             f"outbox_lease_seconds={self.outbox_lease_seconds!r}, "
             f"survey_quiet_days={self.survey_quiet_days!r}, public_url={self.public_url!r}, "
-            f"attribution_days={self.attribution_days!r})"
+            f"attribution_days={self.attribution_days!r}, report_timezone={self.report_timezone!r}, "
+            f"active_days={self.active_days!r}, gross_margin={self.gross_margin!r}, "
+            f"clv_model={self.clv_model!r})"
         )
 
 
@@ -117,6 +127,10 @@ _KEYS = (
     "data_token",
     "data_secret",
     "attribution_days",
+    "report_timezone",
+    "active_days",
+    "gross_margin",
+    "clv_model",
     *_SUPPORT_KEYS,
 )
 
@@ -155,6 +169,12 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         data_token=values.get("data_token", ""),
         data_secret=values.get("data_secret", ""),
         attribution_days=_attribution_days(values.get("attribution_days", "14")),
+        report_timezone=_time_zone(values["report_timezone"], "report_timezone")
+        if values.get("report_timezone")
+        else "",
+        active_days=_active_days(values.get("active_days", "90")),
+        gross_margin=_gross_margin(values.get("gross_margin", "1.0")),
+        clv_model=_clv_model(values.get("clv_model", "simple")),
     )
 
 
@@ -185,18 +205,18 @@ def _handoff_settings(values: Mapping[str, str]) -> HandoffSettings:
     )
 
 
-def _time_zone(value: str) -> str:
+def _time_zone(value: str, key: str = "default_timezone") -> str:
     if zone_named(value.strip()) is not None:
         return value.strip()
     if not zoneinfo.available_timezones():
         raise ConfigError(
-            f"default_timezone {value!r} cannot be looked up: this system has no time zone database "
+            f"{key} {value!r} cannot be looked up: this system has no time zone database "
             "(install it: `apt-get install tzdata`, or `pip install tzdata`)"
         )
     meant = find_zone(value).zone
     hint = f"did you mean {meant.key!r}? " if meant is not None else ""
     raise ConfigError(
-        f"default_timezone must be an IANA time zone name such as Europe/Berlin or America/New_York "
+        f"{key} must be an IANA time zone name such as Europe/Berlin or America/New_York "
         f"({hint}got {value!r})"
     )
 
@@ -258,3 +278,37 @@ def _attribution_days(value: str) -> int:
             f"attribution_days must be a whole number of days from 1 to {MAX_ATTRIBUTION_DAYS}, not {value!r}"
         )
     return int(value)
+
+
+MAX_ACTIVE_DAYS = 3650
+
+
+def _active_days(value: str) -> int:
+    if not value.strip().isdigit() or not 1 <= int(value) <= MAX_ACTIVE_DAYS:
+        raise ConfigError(
+            f"active_days must be a whole number of days from 1 to {MAX_ACTIVE_DAYS} (how recent a purchase "
+            f"keeps a customer without subscriptions active), not {value!r}"
+        )
+    return int(value)
+
+
+def _gross_margin(value: str) -> float:
+    try:
+        margin = float(value)
+    except ValueError:
+        margin = -1.0
+    if not 0 <= margin <= 1:
+        raise ConfigError(
+            f"gross_margin must be a share from 0 to 1, e.g. 0.8 for 80% (the revenue kept after the cost "
+            f"of serving it), not {value!r}"
+        )
+    return margin
+
+
+CLV_MODELS = ("simple", "bgnbd")
+
+
+def _clv_model(value: str) -> str:
+    if value.strip() not in CLV_MODELS:
+        raise ConfigError(f"clv_model must be one of {', '.join(CLV_MODELS)}, not {value!r}")
+    return value.strip()

@@ -12,12 +12,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
 
 from storage.db import Database
 from storage.models import FaqQuestion
 
 SOFT_RESOLUTION_WINDOW = timedelta(hours=24)
+
+UNSETTLED = or_(FaqQuestion.decision == "unanswered", FaqQuestion.outcome.in_(["need_human", "no_match"]))
+"""The questions the bot could not settle: declined, no suggestion fitted, or the learner
+asked for a human after an answer (`bot.faq.gaps`, the support report's top unanswered)."""
 
 
 @dataclass(frozen=True)
@@ -53,15 +58,40 @@ class _Asked:
 def deflection(database: Database, since: datetime, now: datetime) -> Deflection:
     """Deflection of the questions asked from `since` to `now`."""
     with database.transaction() as session:
-        rows = session.execute(
-            select(FaqQuestion.learner_id, FaqQuestion.asked_at, FaqQuestion.entry_id, FaqQuestion.outcome)
-            .where(FaqQuestion.asked_at >= since)
-            .order_by(FaqQuestion.learner_id, FaqQuestion.asked_at)
-        ).all()
+        return deflection_between(session, since, now)
+
+
+def deflection_between(
+    session: Session,
+    since: datetime,
+    now: datetime,
+    *,
+    until: datetime | None = None,
+    learners: Select[tuple[int]] | None = None,
+) -> Deflection:
+    """Deflection of the questions asked from `since` to `until` (exclusive; default: up to `now`)
+    by `learners` (default: everyone), judged as of `now`: a question asked within a day
+    after `until` still tells whether an answer before it settled anything."""
+    where = [FaqQuestion.asked_at >= since]
+    if until is not None:
+        where.append(FaqQuestion.asked_at < until + SOFT_RESOLUTION_WINDOW)
+    if learners is not None:
+        where.append(FaqQuestion.learner_id.in_(learners))
+    rows = session.execute(
+        select(FaqQuestion.learner_id, FaqQuestion.asked_at, FaqQuestion.entry_id, FaqQuestion.outcome)
+        .where(*where)
+        .order_by(FaqQuestion.learner_id, FaqQuestion.asked_at)
+    ).all()
     by_learner: defaultdict[int, list[_Asked]] = defaultdict(list)
     for learner_id, asked_at, entry_id, outcome in rows:
         by_learner[learner_id].append(
-            _Asked(learner_id, asked_at, entry_id is not None, outcome, asked_at <= now)
+            _Asked(
+                learner_id,
+                asked_at,
+                entry_id is not None,
+                outcome,
+                asked_at <= now and (until is None or asked_at < until),
+            )
         )
     counts: defaultdict[str, int] = defaultdict(int)
     for questions in by_learner.values():

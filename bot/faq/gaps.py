@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from bot.faq.embeddings import Encoder, Vectors
 from storage.db import Database
+from storage.metrics import UNSETTLED
 from storage.models import FaqQuestion
 
 SAME_GAP_AT = 0.5
@@ -57,13 +58,7 @@ def unsettled_questions(database: Database, since: datetime) -> list[FaqQuestion
         return list(
             session.scalars(
                 select(FaqQuestion)
-                .where(
-                    FaqQuestion.asked_at >= since,
-                    or_(
-                        FaqQuestion.decision == "unanswered",
-                        FaqQuestion.outcome.in_(["need_human", "no_match"]),
-                    ),
-                )
+                .where(FaqQuestion.asked_at >= since, UNSETTLED)
                 .order_by(FaqQuestion.asked_at, FaqQuestion.id)
             )
         )
