@@ -87,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (a statement per comm
         "--skip-bad-rows", action="store_true", help="write the good rows and list the bad ones"
     )
     _add_report(commands)
+    _add_xapi(commands)
     db = commands.add_parser("db", help="manage the database")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="create or update the tables to the latest version")
@@ -108,6 +109,16 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     retention.add_argument(
         "--format", choices=("table", "csv", "json"), default="table", help="default: table"
     )
+
+
+def _add_xapi(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    xapi = commands.add_parser("xapi", help="export lessons, quiz answers and scores as xAPI statements")
+    xapi_commands = xapi.add_subparsers(dest="xapi_command", metavar="ACTION", required=True)
+    export = xapi_commands.add_parser("export", help="every statement, oldest first, as JSON Lines")
+    export.add_argument(
+        "--since", metavar="DATE", help="only what happened from then on: YYYY-MM-DD or a time"
+    )
+    export.add_argument("--out", type=Path, metavar="FILE.jsonl", help="write to this file (default: stdout)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -141,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _faq_test(settings, arguments.question, arguments.locale)
     if arguments.command == "report":
         return _report(settings, arguments)
+    if arguments.command == "xapi":
+        return _xapi_export(settings, arguments)
     if arguments.command == "faq" and arguments.faq_command == "report":
         return _faq_report(settings, arguments.days)
     if arguments.command == "faq":
@@ -500,6 +513,38 @@ def _report(settings: Settings, arguments: argparse.Namespace) -> int:
         database.dispose()
     report.write(built, arguments.format, sys.stdout)
     return 0
+
+
+def _xapi_export(settings: Settings, arguments: argparse.Namespace) -> int:
+    """`xapi export`: the recorded rows as statements, described by the content (bot.xapi)."""
+    from bot.content.errors import ContentInvalid
+    from bot.content.loader import load_content
+    from bot.xapi import command
+    from bot.xapi.export import StatementExport
+    from storage.db import Database
+
+    try:
+        since = command.parse_since(arguments.since)
+    except command.SinceError as error:
+        print(f"lessonloop: {error}", file=sys.stderr)
+        return 2
+    try:
+        content = load_content([settings.content_dir], settings.default_locale)
+    except ContentInvalid as invalid:
+        print("\n".join(map(str, invalid.errors)), file=sys.stderr)
+        print(
+            "lessonloop: the content has problems (statements take their names from it); fix them",
+            file=sys.stderr,
+        )
+        return 1
+    database = Database(settings.database_url)
+    try:
+        _database_ready(database)
+        return command.export(
+            StatementExport(database, content, settings.xapi_activity_base), since, arguments.out
+        )
+    finally:
+        database.dispose()
 
 
 @contextmanager

@@ -50,6 +50,11 @@ class HandoffSettings:
         return tuple(name for name, where in chosen if where)
 
 
+DEFAULT_XAPI_ACTIVITY_BASE = "https://lessonloop.invalid/"
+"""`.invalid` is reserved (RFC 2606): the ids are names, not addresses, until a company
+sets a domain of its own."""
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_URL
@@ -89,6 +94,8 @@ class Settings:
     """The share of revenue kept after the cost of serving it (0 to 1), for lifetime value."""
     clv_model: str = "simple"
     """How lifetime value is estimated: `simple` (revenue per customer x margin / churn)."""
+    xapi_activity_base: str = DEFAULT_XAPI_ACTIVITY_BASE
+    """The IRI every xAPI activity id starts with (`bot.xapi`), ending in `/`."""
 
     def __repr__(self) -> str:
         # The database URL may carry a password: never print it.
@@ -102,7 +109,7 @@ class Settings:
             f"survey_quiet_days={self.survey_quiet_days!r}, public_url={self.public_url!r}, "
             f"attribution_days={self.attribution_days!r}, report_timezone={self.report_timezone!r}, "
             f"active_days={self.active_days!r}, gross_margin={self.gross_margin!r}, "
-            f"clv_model={self.clv_model!r})"
+            f"clv_model={self.clv_model!r}, xapi_activity_base={self.xapi_activity_base!r})"
         )
 
 
@@ -131,6 +138,7 @@ _KEYS = (
     "active_days",
     "gross_margin",
     "clv_model",
+    "xapi_activity_base",
     *_SUPPORT_KEYS,
 )
 
@@ -175,6 +183,7 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         active_days=_active_days(values.get("active_days", "90")),
         gross_margin=_gross_margin(values.get("gross_margin", "1.0")),
         clv_model=_clv_model(values.get("clv_model", "simple")),
+        xapi_activity_base=_xapi_activity_base(values.get("xapi_activity_base", DEFAULT_XAPI_ACTIVITY_BASE)),
     )
 
 
@@ -312,3 +321,13 @@ def _clv_model(value: str) -> str:
     if value.strip() not in CLV_MODELS:
         raise ConfigError(f"clv_model must be one of {', '.join(CLV_MODELS)}, not {value!r}")
     return value.strip()
+
+
+def _xapi_activity_base(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            "xapi_activity_base must be an http(s) address of your own under which xAPI activity ids "
+            f"are made, such as https://learning.example.com/lessonloop/, not {value!r}"
+        )
+    return value if value.endswith("/") else value + "/"

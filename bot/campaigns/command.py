@@ -16,6 +16,7 @@ from bot.campaigns.launch import launch, pause
 from bot.campaigns.preview import audience_preview
 from bot.content.model import HOLDOUT, Campaign
 from bot.messages import ChoicePrompt, LinkReply, Platform, QuizQuestionReply, RatingScale, Reply, TextReply
+from bot.metrics.lift import evidence_text, lift
 from storage.campaigns import LEFT_OUT, ArmCounts, arm_counts, launch_status
 
 Print = Callable[[str], None]
@@ -107,7 +108,8 @@ _COLUMNS = ("arm", "chosen", "queued", "sent", "delivered", "failed", "clicked",
 
 def _show_status(status: str | None, rows: list[ArmCounts], say: Print) -> None:
     """The funnel per arm, the conversion rate of those reached, and each variant's lift
-    over the holdout (the difference of the rates, in percentage points)."""
+    over the holdout (the difference of the rates, in percentage points) with its 95% interval
+    and p-value (`bot.metrics.lift`)."""
     say(f"status: {status or 'not launched'}")
     say("  " + "  ".join(f"{name:>11}" for name in (*_COLUMNS, *LEFT_OUT)))
     rates = {row.arm: _rate(row) for row in rows}
@@ -116,12 +118,20 @@ def _show_status(status: str | None, rows: list[ArmCounts], say: Print) -> None:
         cells = [row.arm, row.chosen, row.queued, row.sent, row.delivered, row.failed, row.clicked]
         cells += [row.converted, f"{rates[row.arm]:.1%}", *(left.get(why, 0) for why in LEFT_OUT)]
         say("  " + "  ".join(f"{cell!s:>11}" for cell in cells))
-    if HOLDOUT in rates:
+    held = next((row for row in rows if row.arm == HOLDOUT), None)
+    if held is not None:
         for row in rows:
             if row.arm != HOLDOUT:
-                say(f"  lift of {row.arm} over the holdout: {rates[row.arm] - rates[HOLDOUT]:+.1%} points")
+                found = lift(row.converted, _reached(row), held.converted, _reached(held))
+                plain = f"{rates[row.arm] - rates[HOLDOUT]:+.1%} points"
+                evidence = evidence_text(found) if found is not None else "n/a: an arm is empty"
+                say(f"  lift of {row.arm} over the holdout: {plain} ({evidence})")
 
 
 def _rate(row: ArmCounts) -> float:
-    reached = row.chosen - sum((row.left_out or {}).values())
+    reached = _reached(row)
     return row.converted / reached if reached else 0.0
+
+
+def _reached(row: ArmCounts) -> int:
+    return row.chosen - sum((row.left_out or {}).values())

@@ -1,6 +1,7 @@
 """`lessonloop report`: the retention metrics of one period and segment, with FAQ
-deflection, course completion and customer cohorts beside them, as a terminal table, CSV
-(one row per metric) or JSON (a stable interface, README "Reports")."""
+deflection, course completion, customer cohorts and campaign lift beside them, as a
+terminal table, CSV (one row per metric, and per campaign variant) or JSON (a stable
+interface, README "Reports")."""
 
 from __future__ import annotations
 
@@ -14,12 +15,16 @@ from rich.console import Console
 from rich.padding import Padding
 from rich.table import Table
 
+from bot.content.model import HOLDOUT
+from bot.metrics.campaigns import ArmResult, CampaignResult, campaign_results
 from bot.metrics.cohorts import CohortTable, Grain, cohort_retention
 from bot.metrics.definitions import Definitions
 from bot.metrics.learning import LearningReport, learning_report
+from bot.metrics.lift import lift_text
 from bot.metrics.periods import Period, PeriodKind, custom_period, last_complete
 from bot.metrics.retention import Input, Metric, retention_metrics
 from bot.metrics.segment import ReportSegment, segment_learners
+from storage.campaign_lift import ArmTally
 from storage.db import Database
 from storage.metrics import Deflection, deflection_between
 from storage.retention import without_jit
@@ -42,6 +47,7 @@ class Report:
     definitions: Definitions
     metrics: tuple[Metric, ...]
     cohorts: CohortTable
+    campaigns: tuple[CampaignResult, ...]
 
 
 def chosen_period(
@@ -101,8 +107,14 @@ def build_report(
             segment=segment,
             default_locale=default_locale,
         )
+        campaigns = campaign_results(session, period, segment, default_locale)
     return Report(
-        period, segment, definitions, (*metrics, _deflection(figures), _completion(learning)), cohorts
+        period,
+        segment,
+        definitions,
+        (*metrics, _deflection(figures), _completion(learning)),
+        cohorts,
+        campaigns,
     )
 
 
@@ -187,6 +199,36 @@ def _cohorts_json(table: CohortTable) -> dict[str, object]:
     }
 
 
+def _campaign_json(campaign: CampaignResult) -> dict[str, object]:
+    return {"campaign_id": campaign.campaign_id, "arms": [_arm_json(arm) for arm in campaign.arms]}
+
+
+def _arm_json(arm: ArmResult) -> dict[str, object]:
+    tally, lift = arm.tally, arm.lift
+    return {
+        "arm": tally.arm,
+        "chosen": tally.chosen,
+        "left_out": dict(tally.left_out),
+        "audience": tally.audience,
+        "delivered": tally.delivered,
+        "failed": tally.failed,
+        "clicked": tally.clicked,
+        "converted": tally.last_touch.learners,
+        "revenue_cents": tally.last_touch.revenue_cents,
+        "converted_first_touch": tally.first_touch.learners,
+        "revenue_cents_first_touch": tally.first_touch.revenue_cents,
+        "conversion_rate": arm.conversion_rate,
+        "lift": None
+        if lift is None
+        else {
+            "difference": lift.difference,
+            "interval_95": list(lift.interval),
+            "p_value": lift.p_value,
+            "test": lift.test,
+        },
+    }
+
+
 def as_json(report: Report) -> str:
     document: dict[str, object] = {
         "version": JSON_VERSION,
@@ -196,6 +238,7 @@ def as_json(report: Report) -> str:
     }
     document.update({metric.key: metric.value for metric in report.metrics})
     document["cohorts"] = _cohorts_json(report.cohorts)
+    document["campaigns"] = [_campaign_json(campaign) for campaign in report.campaigns]
     document["details"] = {metric.key: _metric_json(metric) for metric in report.metrics}
     return json.dumps(document, indent=2, ensure_ascii=False)
 
@@ -205,6 +248,30 @@ def write_csv(report: Report, out: TextIO) -> None:
     rows.writerow(("metric", "value", "formula"))
     for metric in report.metrics:
         rows.writerow((metric.key, "" if metric.value is None else metric.value, metric.formula))
+    for campaign in report.campaigns:
+        held = campaign.arms[0].tally if campaign.arms[0].tally.arm == HOLDOUT else None
+        for arm in campaign.arms:
+            if arm.tally.arm == HOLDOUT:
+                continue
+            key = f"campaign_lift:{campaign.campaign_id}:{arm.tally.arm}"
+            value = "" if arm.lift is None else arm.lift.difference
+            rows.writerow((key, value, _lift_formula(arm, held)))
+
+
+def _lift_formula(arm: ArmResult, held: ArmTally | None) -> str:
+    """The lift's workings in one cell: the rates as counts, the interval, the test."""
+    tally, lift = arm.tally, arm.lift
+    rate = f"{tally.last_touch.learners}/{tally.audience}"
+    if held is None:
+        return f"conversion rate of {tally.arm} {rate}; no holdout to compare with"
+    formula = (
+        f"conversion rate of {tally.arm} {rate} - conversion rate of the holdout "
+        f"{held.last_touch.learners}/{held.audience} (last touch)"
+    )
+    if lift is None:
+        return f"{formula}; an arm is empty"
+    low, high = lift.interval
+    return f"{formula}; 95% interval {low:.4f} to {high:.4f} (Newcombe); p = {lift.p_value:.4g} ({lift.test})"
 
 
 def shown(metric: Metric) -> str:
@@ -243,6 +310,46 @@ def show_table(report: Report, console: Console) -> None:
         formula = f"{metric.formula}\n({metric.note})" if metric.note else metric.formula
         table.add_row(metric.title, shown(metric), formula, _inputs(metric))
     console.print(table)
+    if report.campaigns:
+        console.print(_campaign_table(report))
     console.print("Definitions:")
     for each in report.definitions.described():
         console.print(Padding(each.meaning, (0, 0, 0, 2), expand=False), highlight=False)
+
+
+def _campaign_table(report: Report) -> Table:
+    """Per campaign and arm: the funnel, conversions by last touch (first touch beside
+    them), and each variant's lift over the holdout with its 95% interval and p-value."""
+    table = Table(
+        title=f"Campaigns up to {report.period.last_day}: conversions by last touch (first touch)",
+        show_lines=True,
+        expand=True,
+    )
+    for name in ("campaign", "arm", "audience", "delivered", "failed", "clicked", "converted", "revenue"):
+        table.add_column(name)
+    table.add_column("rate", no_wrap=True)
+    table.add_column("lift over holdout", ratio=2)
+    for campaign in report.campaigns:
+        for arm in campaign.arms:
+            tally = arm.tally
+            table.add_row(
+                campaign.campaign_id,
+                tally.arm,
+                str(tally.audience),
+                str(tally.delivered),
+                str(tally.failed),
+                str(tally.clicked),
+                f"{tally.last_touch.learners} ({tally.first_touch.learners})",
+                f"{tally.last_touch.revenue_cents / 100:,.2f} ({tally.first_touch.revenue_cents / 100:,.2f})",
+                "n/a" if arm.conversion_rate is None else f"{arm.conversion_rate:.1%}",
+                _lift_shown(arm),
+            )
+    return table
+
+
+def _lift_shown(arm: ArmResult) -> str:
+    if arm.tally.arm == HOLDOUT:
+        return ""
+    if arm.lift is None:
+        return "n/a"
+    return lift_text(arm.lift)

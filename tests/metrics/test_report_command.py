@@ -30,6 +30,7 @@ KEYS = [
     "deflection_rate",
     "completion_rate",
     "cohorts",
+    "campaigns",
     "details",
 ]
 

@@ -1,0 +1,42 @@
+"""`lessonloop xapi export`: the statements as JSON Lines, to a file or stdout."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from bot.xapi.export import StatementExport, write_jsonl
+
+
+class SinceError(ValueError):
+    pass
+
+
+def parse_since(text: str | None) -> datetime | None:
+    """`--since`: a date (midnight UTC) or an ISO 8601 date and time (UTC without an offset)."""
+    if text is None:
+        return None
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise SinceError(
+            f"--since {text!r} is not a date; write it as YYYY-MM-DD (2026-11-01) or "
+            "YYYY-MM-DDTHH:MM[:SS][+HH:MM] (2026-11-01T09:30Z)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def export(statements: StatementExport, since: datetime | None, out: Path | None) -> int:
+    """Writes the statements and says on stderr how many, so stdout stays pure JSON Lines."""
+    if out is None:
+        written = write_jsonl(statements.statements(since), sys.stdout)
+    else:
+        with out.open("w", encoding="utf-8") as file:
+            written = write_jsonl(statements.statements(since), file)
+    where = f" to {out}" if out else ""
+    print(f"{written} xAPI statement{'' if written == 1 else 's'} written{where}", file=sys.stderr)
+    return 0
