@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from bot.campaigns.launch import launch
 from bot.content.loader import load_content
@@ -47,6 +48,7 @@ LEASE_S = 30
 KILLED_WITHIN_S = 60.0
 SENT_WITHIN_S = 240.0
 POLL_S = 0.5
+LOCKED_TRIES = 10
 
 
 class KillAt:
@@ -103,6 +105,20 @@ def chats_in_flight(database: Database) -> frozenset[int]:
 
 
 def statuses(database: Database) -> Counter[str]:
+    """The outbox's rows by status. On SQLite the test's transaction waits for the serving
+    process's write lock like any writer, and a busy `serve` may hold it past the busy
+    timeout: then this poll just looks again a little later."""
+    for _ in range(LOCKED_TRIES - 1):
+        try:
+            return _statuses(database)
+        except OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            time.sleep(POLL_S)
+    return _statuses(database)
+
+
+def _statuses(database: Database) -> Counter[str]:
     with database.transaction() as session:
         rows = session.execute(
             select(LearnerMessage.status, func.count()).group_by(LearnerMessage.status)
