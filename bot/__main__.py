@@ -347,7 +347,7 @@ def _link(settings: Settings, arguments: argparse.Namespace) -> int:
     """`link customers` and `link customer ID`: signed Telegram links of imported customers."""
     import os
 
-    from bot import mail_merge
+    from bot.links import mail_merge
     from storage.customer_links import customer_contact, customer_contacts
     from storage.db import Database
 

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from bot.config import HandoffSettings
 from bot.content.model import ContentPack
-from bot.deep_links import logged_form
 from bot.faq.matcher import Decision, FaqMatcher
 from bot.flows import (
     campaigns,
@@ -36,6 +35,7 @@ from bot.flows import (
     surveys,
 )
 from bot.flows.progress import Overview, learner_overview
+from bot.links.deep_links import logged_form
 from bot.messages import (
     CampaignMessage,
     ChoiceAccepted,

@@ -51,7 +51,7 @@ class InboundEvent:
     """Ids of pressed choices: one for a button, several for a multiple-answer poll."""
     start_payload: str | None = None
     """A deep-link payload (`t.me/bot?start=...`): the course to enrol in and the source, or
-    a signed customer or invite link (`bot.deep_links`)."""
+    a signed customer or invite link (`bot.links.deep_links`)."""
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ class LinkReply:
 @dataclass(frozen=True)
 class InviteLink:
     """The learner's personal invite link, which only the platform can write out (a Telegram
-    deep link, a Slack install page): `token` is `bot.deep_links.invite_token`."""
+    deep link, a Slack install page): `token` is `bot.links.deep_links.invite_token`."""
 
     token: str
     text: str

@@ -30,7 +30,7 @@ Out
   Every `Reply` type is rendered natively where the platform has the concept (buttons,
   Block Kit, inline keyboards, quiz polls) and as numbered text where it does not; a
   `ChoiceAccepted` updates the pressed message in place if the platform can; an
-  `InviteLink` is written out as the link that platform opens (`bot.deep_links`). The replies of
+  `InviteLink` is written out as the link that platform opens (`bot.links.deep_links`). The replies of
   one event are sent in order; one refused send is logged and does not stop the next. The
   platform's rate limits are kept and its 429s waited out.
 

@@ -18,8 +18,8 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from bot.links.signing import sign, verified
 from bot.messages import CampaignMessage, ChoicePrompt, LinkReply, Outreach, Reply
-from bot.signing import sign, verified
 from storage.campaigns import record_click
 from storage.db import Database
 

@@ -7,9 +7,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.deep_links import CustomerLink, Forged, Invite, read_payload
 from bot.flows import customers, lessons, questions, quizzes, referrals, surveys
 from bot.flows.progress import overview_of
+from bot.links.deep_links import CustomerLink, Forged, Invite, read_payload
 from bot.messages import ChoiceAccepted
 from bot.phrases import language_name, normal_locale
 from bot.schedule.zones import find_zone, zone_named

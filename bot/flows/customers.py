@@ -1,6 +1,6 @@
 """Tying a learner to the company's customer record, by the strongest key there is.
 
-A signed personal link (`bot.deep_links`) names the customer outright, so it ties the
+A signed personal link (`bot.links.deep_links`) names the customer outright, so it ties the
 learner even if they were tied to another before. An email, whether from the learner's
 Slack profile or typed at a `link_customer` step, only ties a learner nobody has tied yet:
 anyone can type any address, and a profile's address says less than the company's own

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.deep_links import invite_token
+from bot.links.deep_links import invite_token
 from bot.messages import InviteLink
 from bot.turn import Turn
 from storage.learners import learner_exists

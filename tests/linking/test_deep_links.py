@@ -8,7 +8,7 @@ import re
 import pytest
 
 from bot.content.schema import ID_PATTERN
-from bot.deep_links import (
+from bot.links.deep_links import (
     CUSTOMER_PREFIX,
     INVITE_PREFIX,
     TELEGRAM_PAYLOAD_LIMIT,

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from bot.deep_links import CustomerLink, read_payload
+from bot.links.deep_links import CustomerLink, read_payload
 from storage.db import Database
 from tests.cli.test_commands import lessonloop
 from tests.linking.records import SECRET, add_customer

@@ -7,8 +7,14 @@ import logging
 import pytest
 
 from bot.content.model import ContentPack
-from bot.deep_links import CUSTOMER_PREFIX, INVITE_PREFIX, customer_payload, invite_payload, invite_token
 from bot.engine import Engine
+from bot.links.deep_links import (
+    CUSTOMER_PREFIX,
+    INVITE_PREFIX,
+    customer_payload,
+    invite_payload,
+    invite_token,
+)
 from bot.messages import Choice, ChoicePrompt, InviteLink, TextReply
 from bot.phrases import phrase
 from storage.db import Database

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from bot.deep_links import invite_token
 from bot.engine import Engine
+from bot.links.deep_links import invite_token
 from bot.phrases import phrase
 from storage.db import Database
 from tests.linking.records import SECRET, Tie, add_customer, learner_id, marks, tie_of

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.deep_links import customer_payload, invite_payload, invite_token
 from bot.engine import Engine
+from bot.links.deep_links import customer_payload, invite_payload, invite_token
 from bot.phrases import phrase
 from storage.db import Database
 from tests.linking.records import SECRET, Tie, add_customer, learner_id, logged_anywhere, marks, tie_of

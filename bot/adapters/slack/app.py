@@ -58,8 +58,8 @@ from bot.adapters.slack.settings import (
 from bot.adapters.slack.updates import Shown
 from bot.adapters.slack.web_api import FAILED, error_code
 from bot.bootstrap import Core
-from bot.deep_links import invite_payload
 from bot.delivery.outbox import LearnerOutbox
+from bot.links.deep_links import invite_payload
 from bot.messages import InboundEvent, Platform, Reply, Sender
 from bot.web.server import WebServer
 from storage.inbox import Arrival, Entry, already_handled

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.web_api import FAILED, error_code
-from bot.deep_links import INVITE_PREFIX, TELEGRAM_PAYLOAD_LIMIT
+from bot.links.deep_links import INVITE_PREFIX, TELEGRAM_PAYLOAD_LIMIT
 from bot.messages import InviteLink, LinkReply, Reply, TextReply
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ REF = "ref"
 STATE_SEPARATOR = "."
 """Between the state's own random part and the invite token it carries (neither holds one)."""
 _TOKEN = re.compile(rf"^[A-Za-z0-9_-]{{1,{TELEGRAM_PAYLOAD_LIMIT - len(INVITE_PREFIX)}}}$")
-"""What an invite token may be: it becomes a `start` payload (`bot.deep_links`) once carried."""
+"""What an invite token may be: it becomes a `start` payload (`bot.links.deep_links`) once carried."""
 
 
 class InviteLinks:

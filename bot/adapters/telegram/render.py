@@ -17,7 +17,7 @@ from typing import Literal, cast
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit, PollLimit
 
-from bot.deep_links import invite_payload, telegram_link
+from bot.links.deep_links import invite_payload, telegram_link
 from bot.messages import Choice, InviteLink, LinkReply, QuizQuestionReply, RatingScale
 
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH

@@ -4,7 +4,7 @@ it to tie the chat to its customer record) and a learner's invite link (a referr
 Both travel as a Telegram `start` payload (`https://t.me/<bot>?start=<payload>`), which is
 also how a course id arrives, so each begins with a prefix no course id can have: ids
 start with a letter or digit (`bot.content.schema.ID_PATTERN`), these with `_`. The value
-behind the prefix is `bot.signing`'s token of a database id, signed for its purpose, so a
+behind the prefix is `bot.links.signing`'s token of a database id, signed for its purpose, so a
 customer link is never taken as an invite, nor one person's link made up by another.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.signing import sign, verified
+from bot.links.signing import sign, verified
 
 CUSTOMER_PREFIX = "_c"
 INVITE_PREFIX = "_i"

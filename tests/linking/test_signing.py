@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.signing import sign, verified
+from bot.links.signing import sign, verified
 
 
 @pytest.mark.parametrize("value", ["1", "123456789", "customer_42", "A_b_9"])

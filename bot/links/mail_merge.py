@@ -1,6 +1,6 @@
 """Customers' personal Telegram links, for the company to send (`lessonloop link`).
 
-Each link opens the bot with a signed payload of the customer (`bot.deep_links`), so
+Each link opens the bot with a signed payload of the customer (`bot.links.deep_links`), so
 whoever starts the bot through it is tied to that customer's record. The bot's username
 is asked of Telegram (`getMe`) when the deployment has its token and none is given.
 """
@@ -16,7 +16,7 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
 from bot.adapters.telegram.settings import TelegramConfigError, telegram_settings
-from bot.deep_links import customer_payload, telegram_link
+from bot.links.deep_links import customer_payload, telegram_link
 from storage.customer_links import CustomerContact
 
 COLUMNS = ("customer_id", "email", "telegram_link")
