@@ -235,7 +235,7 @@ def measure_start(
     now, zone = datetime.now(UTC), ZoneInfo("UTC")
     started = time.perf_counter()
     with database.transaction() as session:
-        preview = audience_preview(session, chosen, now, zone, content.default_locale)
+        preview = audience_preview(session, chosen, now, content.default_locale)
     previewed = time.perf_counter() - started
     assert preview.total == learners, (preview.total, learners)
     started = time.perf_counter()

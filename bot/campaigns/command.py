@@ -61,9 +61,7 @@ def _launch(core: Core, campaign: Campaign, say: Print) -> None:
 
 def _show_preview(core: Core, campaign: Campaign, say: Print) -> None:
     with core.database.transaction() as session:
-        preview = audience_preview(
-            session, campaign, core.clock(), core.engine.default_zone, core.content.default_locale
-        )
+        preview = audience_preview(session, campaign, core.clock(), core.content.default_locale)
     say(f"{campaign.id}: {campaign.title.pick(core.content.default_locale)}")
     say(f"  audience now: {preview.total} learners not chosen before ({preview.chosen_before} chosen before)")
     for arm in preview.arms:

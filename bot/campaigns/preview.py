@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -39,9 +38,8 @@ class AudiencePreview:
 
 
 def audience_preview(
-    session: Session, campaign: Campaign, now: datetime, zone: ZoneInfo, default_locale: str
+    session: Session, campaign: Campaign, now: datetime, default_locale: str
 ) -> AudiencePreview:
-    del zone  # the audience does not depend on it; only the send times do
     segment = conditions(campaign.segment, now, default_locale) + fired(campaign, now)
     arm = arm_sql(split_of(campaign), bucket_sql(campaign.id, LEARNERS.c.id))
     counts = would_assign(

@@ -94,7 +94,7 @@ def test_each_learner_gets_the_arm_of_their_bucket_and_the_left_out_are_counted(
     ids = seed(database, crowd, clock())
     campaign = engine.content.campaigns["upsell"]
     with database.transaction() as session:
-        preview = audience_preview(session, campaign, clock(), UTC, "en")
+        preview = audience_preview(session, campaign, clock(), "en")
 
     chosen, queued = launched(database, engine, "upsell")
 
