@@ -16,6 +16,7 @@ from bot.metrics.segment import ReportSegment
 from storage.customer_models import Customer, Order, Subscription
 from storage.db import Database
 from storage.models import Learner, LearnerIdentity, SurveyAnswer, SurveyResponse
+from storage.retention import without_jit
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -132,6 +133,7 @@ def metrics_of(
     """The retention metrics of `period`, by key."""
     definitions = Definitions(zone=period.zone, active_days=active_days, gross_margin=gross_margin)
     with database.transaction() as session:
+        without_jit(session)  # as the report does
         found = retention_metrics(session, period, segment or ReportSegment(), definitions, "en")
     return {metric.key: metric for metric in found}
 
