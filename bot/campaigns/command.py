@@ -114,21 +114,28 @@ def _show_status(status: str | None, rows: list[ArmCounts], say: Print) -> None:
     for row in rows:
         left = row.left_out or {}
         cells = [row.arm, row.chosen, row.queued, row.sent, row.delivered, row.failed, row.clicked]
-        cells += [row.converted, f"{rates[row.arm]:.1%}", *(left.get(why, 0) for why in LEFT_OUT)]
+        cells += [row.converted, _percent(rates[row.arm]), *(left.get(why, 0) for why in LEFT_OUT)]
         say("  " + "  ".join(f"{cell!s:>11}" for cell in cells))
     held = next((row for row in rows if row.arm == HOLDOUT), None)
     if held is not None:
         for row in rows:
             if row.arm != HOLDOUT:
                 found = lift(row.converted, _reached(row), held.converted, _reached(held))
-                plain = f"{rates[row.arm] - rates[HOLDOUT]:+.1%} points"
-                evidence = evidence_text(found) if found is not None else "n/a: an arm is empty"
-                say(f"  lift of {row.arm} over the holdout: {plain} ({evidence})")
+                if found is None:
+                    say(f"  lift of {row.arm} over the holdout: n/a: an arm is empty")
+                else:
+                    plain = f"{found.difference:+.1%} points"
+                    say(f"  lift of {row.arm} over the holdout: {plain} ({evidence_text(found)})")
 
 
-def _rate(row: ArmCounts) -> float:
+def _rate(row: ArmCounts) -> float | None:
+    """None for an arm nobody was reached in: its rate is unknown, not 0%."""
     reached = _reached(row)
-    return row.converted / reached if reached else 0.0
+    return row.converted / reached if reached else None
+
+
+def _percent(rate: float | None) -> str:
+    return "n/a" if rate is None else f"{rate:.1%}"
 
 
 def _reached(row: ArmCounts) -> int:

@@ -96,3 +96,16 @@ def test_imported_conversions_are_attributed_at_once(
     with database.transaction() as session:
         touches = session.execute(select(ConversionTouch.model, ConversionTouch.campaign_id)).all()
     assert sorted(touches) == [("first", "survey-blast"), ("last", "survey-blast")]
+
+
+def test_an_arm_nobody_was_reached_in_has_no_rate(
+    workdir: Path, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(database, [Someone("quiet", subscribed=False)], Clock()())
+    assert main(["campaign", "launch", "upsell"]) == 0
+    assert main(["campaign", "status", "upsell"]) == 0
+    lines = capsys.readouterr().out.splitlines()[3:]
+    rows = [line.split() for line in lines if not line.startswith("  lift")]
+    assert len(rows) == 1
+    assert rows[0][1] == "1"  # chosen, and stopped before anything was sent
+    assert rows[0][8] == "n/a"  # not 0.0%: a rate of nobody is unknown
