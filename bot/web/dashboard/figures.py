@@ -22,7 +22,8 @@ class Headline:
     shown: str
     change: str
     """Against the period before: "+2.5 pts", "-12.00", "" when either is missing."""
-    rising: bool | None
+    verdict: str
+    """"better", "worse" or "" (unchanged, or nothing to compare): churn falling is better."""
     formula: str
 
 
@@ -63,9 +64,12 @@ def shown(metric: Metric) -> str:
     return f"{metric.value:.1%}"
 
 
-def _change(now: Metric, before: Metric | None) -> tuple[str, bool | None]:
+LOWER_IS_BETTER = frozenset({"customer_churn_rate", "mrr_churn_gross", "mrr_churn_net"})
+
+
+def _change(now: Metric, before: Metric | None) -> tuple[str, str]:
     if before is None or now.value is None or before.value is None:
-        return "", None
+        return "", ""
     delta = now.value - before.value
     if now.unit == "cents":
         text = f"{delta / 100:+,.2f}"
@@ -73,15 +77,17 @@ def _change(now: Metric, before: Metric | None) -> tuple[str, bool | None]:
         text = f"{delta * 100:+.0f}"
     else:
         text = f"{delta * 100:+.1f} pts"
-    return text, None if delta == 0 else delta > 0
+    if delta == 0:
+        return text, ""
+    return text, "better" if (delta < 0) == (now.key in LOWER_IS_BETTER) else "worse"
 
 
 def headlines(report: Report, previous: Sequence[Metric]) -> tuple[Headline, ...]:
     before = {metric.key: metric for metric in previous}
     found = []
     for metric in report.metrics:
-        change, rising = _change(metric, before.get(metric.key))
-        found.append(Headline(metric.key, metric.title, shown(metric), change, rising, metric.formula))
+        change, verdict = _change(metric, before.get(metric.key))
+        found.append(Headline(metric.key, metric.title, shown(metric), change, verdict, metric.formula))
     return tuple(found)
 
 

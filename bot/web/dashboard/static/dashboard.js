@@ -69,6 +69,7 @@
         yAxis: { type: "value", name: "points" },
         series: [
           { name: "95% interval", type: "candlestick", barMaxWidth: 24,
+            itemStyle: { color: "#b7c7ee", color0: "#b7c7ee", borderColor: "#3456b0", borderColor0: "#3456b0" },
             data: arms.map(function (row) { var low = percent(row[6]), high = percent(row[7]); return [low, high, low, high]; }) },
           { name: "lift (points)", type: "scatter", symbolSize: 12, data: arms.map(function (row) { return percent(row[5]); }) }
         ]
