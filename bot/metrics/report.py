@@ -91,7 +91,7 @@ def build_report(
 ) -> Report:
     """`now`: until when questions may be settled and courses completed (both still move
     after the period ends)."""
-    with database.transaction() as session:
+    with database.reading() as session:
         without_jit(session)
         metrics, figures, learning = _metrics(
             session, period, segment=segment, definitions=definitions, default_locale=default_locale, now=now
@@ -126,7 +126,7 @@ def report_metrics(
 ) -> tuple[Metric, ...]:
     """The report's metrics alone, without its cohorts and campaigns: what the dashboard
     compares the period with (the period before), at half the cost of a second report."""
-    with database.transaction() as session:
+    with database.reading() as session:
         without_jit(session)
         return _metrics(
             session, period, segment=segment, definitions=definitions, default_locale=default_locale, now=now

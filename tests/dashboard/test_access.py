@@ -36,7 +36,6 @@ async def _status(session: aiohttp.ClientSession, url: str, **options: object) -
         return answer.status, answer.headers.get("Location", "")
 
 
-@pytest.mark.parametrize("empty_database_url", ["sqlite"], indirect=True)
 def test_the_dashboard_lets_in_the_token_and_the_password_and_nobody_else(database: Database) -> None:
     seed(database)
 

@@ -4,6 +4,7 @@ report, its metrics in the period before (for the change), and NPS period by per
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,13 +38,22 @@ class Reader:
     clock: Callable[[], datetime]
 
     def overview(self, period: Period, segment: ReportSegment) -> Overview:
+        """The three reads run side by side, each in a read-only transaction of its own (the
+        database does the work; on SQLite each reads a WAL snapshot, without a lock)."""
         now = self.clock()
-        report = build_report(self.database, period, segment, self.definitions, self.default_locale, now=now)
-        previous = report_metrics(
-            self.database, period.previous(), segment, self.definitions, self.default_locale, now=now
-        )
-        charts = chart_tables(report, self.nps_series(period, segment))
-        return Overview(report, headlines(report, previous), charts)
+        before = period.previous()
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="dashboard") as reads:
+            reporting = reads.submit(
+                build_report, self.database, period, segment, self.definitions, self.default_locale, now=now
+            )
+            previous = reads.submit(
+                report_metrics, self.database, before, segment, self.definitions, self.default_locale, now=now
+            )
+            series = reads.submit(self.nps_series, period, segment)
+            report = reporting.result()
+            return Overview(
+                report, headlines(report, previous.result()), chart_tables(report, series.result())
+            )
 
     def chart(self, key: str, period: Period, segment: ReportSegment) -> ChartTable:
         """One chart's table (for its CSV): the report, without the period before."""
@@ -57,7 +67,7 @@ class Reader:
         while len(periods) < NPS_PERIODS:
             periods.insert(0, periods[0].previous())
         learners = None if segment.everyone else segment_learners(segment, period.end, self.default_locale)
-        with self.database.transaction() as session:
+        with self.database.reading() as session:
             without_jit(session)
             return tuple(
                 NpsOfPeriod(each, net_promoter_score(nps_answers(session, each.start, each.end, learners)))
