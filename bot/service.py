@@ -289,7 +289,8 @@ async def _serve_http(
     charts: list[web.RouteDef] = []
     if dashboard is not None and dashboard.access.configured:
         reader = Reader(core.database, dashboard.definitions, dashboard.default_locale, core.clock)
-        charts = Dashboard(reader, dashboard.access).routes()
+        behind_https = core.public_url.startswith("https://")
+        charts = Dashboard(reader, dashboard.access, behind_https=behind_https).routes()
     routes = routes + charts
     base = ""
     if listening.port is not None or needed:

@@ -58,9 +58,13 @@ class Dashboard:
         access: DashboardAccess,
         *,
         wrong_password_delay_s: float = WRONG_PASSWORD_DELAY_S,
+        behind_https: bool = False,
     ) -> None:
+        """`behind_https`: `public_url` is https, so the session cookie is marked Secure even
+        when a proxy in front speaks plain HTTP to this process."""
         self._reader = reader
         self._access = access
+        self._behind_https = behind_https
         self._delay_s = wrong_password_delay_s
         self._guessing = asyncio.Lock()
         self._pages = Environment(
@@ -90,7 +94,7 @@ class Dashboard:
         if not self._access.valid_token(request.query["token"]):
             raise web.HTTPFound(LOGIN_PATH + "?" + urlencode({"refused": "token"}))
         found = _redirect(request.path + ("?" + urlencode(rest) if rest else ""))
-        keep_session(found, self._access, request.secure)
+        keep_session(found, self._access, request.secure or self._behind_https)
         return found
 
     def _require_session(self, request: web.Request) -> None:
@@ -165,10 +169,14 @@ class Dashboard:
                 await asyncio.sleep(self._delay_s)
         if not right:
             log.warning("dashboard: a wrong password from %s", request.remote)
-            refused = {"next": after, "problem": "Wrong password.", "has_password": True}
+            refused = {
+                "next": after,
+                "problem": "Wrong password.",
+                "has_password": bool(self._access.password_hash),
+            }
             return self._page("login.html", refused, 401)
         found = _redirect(after)
-        keep_session(found, self._access, request.secure)
+        keep_session(found, self._access, request.secure or self._behind_https)
         return found
 
     async def _log_out(self, _request: web.Request) -> web.StreamResponse:
