@@ -616,8 +616,13 @@ def _serve(settings: Settings, arguments: argparse.Namespace) -> int:
     from bot.customers.records_endpoint import DataAccess
 
     try:
+        dashboard = _dashboard(settings)
+    except ConfigError as error:
+        print(f"lessonloop: the dashboard: {error}", file=sys.stderr)
+        return 2
+    try:
         if arguments.command == "serve":
-            platforms = service.configured_platforms(os.environ)
+            platforms = service.configured_platforms(os.environ, dashboard=dashboard is not None)
             listening = service.Listening(arguments.host, arguments.port, support_port=arguments.support_port)
         else:
             takes_http = arguments.http if arguments.platform == "slack" else arguments.webhook
@@ -633,11 +638,6 @@ def _serve(settings: Settings, arguments: argparse.Namespace) -> int:
         print(
             "lessonloop: --support-port needs support_webhook_url and support_webhook_secret", file=sys.stderr
         )
-        return 2
-    try:
-        dashboard = _dashboard(settings)
-    except ConfigError as error:
-        print(f"lessonloop: the dashboard: {error}", file=sys.stderr)
         return 2
     with _core(settings) as core, _content_reloading(settings, core.engine):
         return service.serve(

@@ -94,11 +94,15 @@ class Platforms:
         return self.slack_over_http or self.telegram_by_webhook
 
 
-def configured_platforms(environ: Mapping[str, str]) -> Platforms:
-    """Every platform whose settings are present, each connecting as its settings say."""
+def configured_platforms(environ: Mapping[str, str], *, dashboard: bool = False) -> Platforms:
+    """Every platform whose settings are present, each connecting as its settings say.
+    `dashboard`: the dashboard is configured, so no platform at all is fine (a process
+    serving only the report in a browser)."""
     present_slack = any((environ.get(name) or "").strip() for name in SLACK_VARIABLES)
     present_telegram = bool((environ.get("TELEGRAM_BOT_TOKEN") or "").strip())
     if not (present_slack or present_telegram):
+        if dashboard:
+            return Platforms()
         raise NothingToServeError(
             "nothing to serve: set TELEGRAM_BOT_TOKEN for Telegram, and SLACK_BOT_TOKEN with "
             "SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP) for Slack; README's "
