@@ -93,11 +93,19 @@ def headlines(report: Report, previous: Sequence[Metric]) -> tuple[Headline, ...
 
 def cohort_table(report: Report) -> ChartTable:
     table = report.cohorts
-    width = max((len(cohort.retained) for cohort in table.cohorts), default=0)
+    # Up to the last column any cohort can be observed in: the rest would be blank.
+    width = max(
+        (
+            index + 1
+            for cohort in table.cohorts
+            for index, share in enumerate(cohort.retained)
+            if share is not None
+        ),
+        default=0,
+    )
     offsets = tuple(f"{table.grain} {index}" for index in range(width))
     rows: list[tuple[Cell, ...]] = [
-        (cohort.start.isoformat(), cohort.size, *cohort.retained, *[None] * (width - len(cohort.retained)))
-        for cohort in table.cohorts
+        (cohort.start.isoformat(), cohort.size, *cohort.retained[:width]) for cohort in table.cohorts
     ]
     if table.cohorts:
         size = sum(cohort.size for cohort in table.cohorts)
