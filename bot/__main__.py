@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from bot.bootstrap import Core
     from bot.engine import Engine
     from bot.messages import Reply
+    from bot.web.dashboard.settings import DashboardSettings
     from storage.db import Database
 
 
@@ -88,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (a statement per comm
     )
     _add_report(commands)
     _add_xapi(commands)
+    dashboard = commands.add_parser("dashboard", help="the dashboard at /dashboard on `serve`")
+    dashboard_commands = dashboard.add_subparsers(dest="dashboard_command", metavar="ACTION", required=True)
+    dashboard_commands.add_parser(
+        "hash-password", help="read a password (not shown) and print its hash for dashboard_password_hash"
+    )
     db = commands.add_parser("db", help="manage the database")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="create or update the tables to the latest version")
@@ -121,8 +127,10 @@ def _add_xapi(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     export.add_argument("--out", type=Path, metavar="FILE.jsonl", help="write to this file (default: stdout)")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0912 (a branch per command)
     arguments = _parser().parse_args(argv)
+    if arguments.command == "dashboard":  # needs no settings: it only hashes a password
+        return _hash_password()
     try:
         settings = load_settings()
     except ConfigError as error:
@@ -560,6 +568,46 @@ def _content_reloading(settings: Settings, engine: Engine) -> Iterator[None]:
         reloader.stop()
 
 
+def _hash_password() -> int:
+    """`dashboard hash-password`: the password typed twice without echo (or one line on
+    standard input, for a script), printed only as its salted scrypt hash."""
+    import getpass
+
+    from bot.web.dashboard.passwords import hashed
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("dashboard password: ")
+        if getpass.getpass("again: ") != password:
+            print("lessonloop: the two passwords differ; nothing printed", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < MIN_PASSWORD:
+        print(f"lessonloop: choose a password of at least {MIN_PASSWORD} characters", file=sys.stderr)
+        return 2
+    print(hashed(password))
+    print(
+        'set dashboard_password_hash = "..." in lessonloop.toml (or LESSONLOOP_DASHBOARD_PASSWORD_HASH)',
+        file=sys.stderr,
+    )
+    return 0
+
+
+MIN_PASSWORD = 10
+
+
+def _dashboard(settings: Settings) -> DashboardSettings | None:
+    """The dashboard's settings, None when neither a password hash nor a token is set."""
+    from bot.metrics.definitions import report_definitions
+    from bot.web.dashboard.access import DashboardAccess
+    from bot.web.dashboard.settings import DashboardSettings
+
+    access = DashboardAccess(settings.dashboard_password_hash, settings.dashboard_token)
+    if not access.configured:
+        return None
+    return DashboardSettings(access, report_definitions(settings), settings.default_locale)
+
+
 def _serve(settings: Settings, arguments: argparse.Namespace) -> int:
     """`serve` (every configured platform) and `run PLATFORM` (one): the same process."""
     import os
@@ -568,8 +616,13 @@ def _serve(settings: Settings, arguments: argparse.Namespace) -> int:
     from bot.customers.records_endpoint import DataAccess
 
     try:
+        dashboard = _dashboard(settings)
+    except ConfigError as error:
+        print(f"lessonloop: the dashboard: {error}", file=sys.stderr)
+        return 2
+    try:
         if arguments.command == "serve":
-            platforms = service.configured_platforms(os.environ)
+            platforms = service.configured_platforms(os.environ, dashboard=dashboard is not None)
             listening = service.Listening(arguments.host, arguments.port, support_port=arguments.support_port)
         else:
             takes_http = arguments.http if arguments.platform == "slack" else arguments.webhook
@@ -593,6 +646,7 @@ def _serve(settings: Settings, arguments: argparse.Namespace) -> int:
             listening,
             inbox_lease_s=settings.inbox_lease_seconds,
             data_access=DataAccess(settings.data_token, settings.data_secret),
+            dashboard=dashboard,
         )
 
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 
 from bot.schedule.zones import find_zone, zone_named
+from bot.web.dashboard.passwords import readable_hash
 from storage.db import DEFAULT_URL
 
 
@@ -96,6 +97,11 @@ class Settings:
     """How lifetime value is estimated: `simple` (revenue per customer x margin / churn)."""
     xapi_activity_base: str = DEFAULT_XAPI_ACTIVITY_BASE
     """The IRI every xAPI activity id starts with (`bot.xapi`), ending in `/`."""
+    dashboard_password_hash: str = field(default="", repr=False)
+    """The dashboard's password as `lessonloop dashboard hash-password` writes it (scrypt or
+    PBKDF2, salted): the password itself is never stored."""
+    dashboard_token: str = field(default="", repr=False)
+    """Or a token for a link (`/dashboard?token=...`) or a bearer header, for a wall screen or a script."""
 
     def __repr__(self) -> str:
         # The database URL may carry a password: never print it.
@@ -139,6 +145,8 @@ _KEYS = (
     "gross_margin",
     "clv_model",
     "xapi_activity_base",
+    "dashboard_password_hash",
+    "dashboard_token",
     *_SUPPORT_KEYS,
 )
 
@@ -184,6 +192,8 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         gross_margin=_gross_margin(values.get("gross_margin", "1.0")),
         clv_model=_clv_model(values.get("clv_model", "simple")),
         xapi_activity_base=_xapi_activity_base(values.get("xapi_activity_base", DEFAULT_XAPI_ACTIVITY_BASE)),
+        dashboard_password_hash=_dashboard_password_hash(values.get("dashboard_password_hash", "")),
+        dashboard_token=_dashboard_token(values.get("dashboard_token", "")),
     )
 
 
@@ -331,3 +341,27 @@ def _xapi_activity_base(value: str) -> str:
             f"are made, such as https://learning.example.com/lessonloop/, not {value!r}"
         )
     return value if value.endswith("/") else value + "/"
+
+
+MIN_DASHBOARD_TOKEN = 16
+"""A token is a password nobody types: long enough not to be guessed."""
+
+
+def _dashboard_password_hash(value: str) -> str:
+    value = value.strip()
+    if value and not readable_hash(value):
+        raise ConfigError(
+            "dashboard_password_hash must be what `lessonloop dashboard hash-password` prints "
+            "(scrypt$... or pbkdf2_sha256$...), never the password itself"
+        )
+    return value
+
+
+def _dashboard_token(value: str) -> str:
+    value = value.strip()
+    if value and len(value) < MIN_DASHBOARD_TOKEN:
+        raise ConfigError(
+            f"dashboard_token must be at least {MIN_DASHBOARD_TOKEN} characters (e.g. from "
+            "`python -c 'import secrets; print(secrets.token_urlsafe())'`), not a short word"
+        )
+    return value

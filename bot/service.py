@@ -49,6 +49,9 @@ from bot.customers.records_endpoint import DATA_PATH, NO_DATA_ACCESS, CustomerRe
 from bot.delivery.sweep import EVERY_S as SWEEP_EVERY_S
 from bot.delivery.sweep import DueSweep
 from bot.handoff.helpdesk_replies import REPLIES_PATH, HelpdeskReplies
+from bot.web.dashboard.overview import Reader
+from bot.web.dashboard.pages import DASHBOARD_PATH, Dashboard
+from bot.web.dashboard.settings import DashboardSettings
 from bot.web.health import HEALTH_PATH, READY_PATH, health_routes
 from bot.web.server import WebServer
 
@@ -91,11 +94,15 @@ class Platforms:
         return self.slack_over_http or self.telegram_by_webhook
 
 
-def configured_platforms(environ: Mapping[str, str]) -> Platforms:
-    """Every platform whose settings are present, each connecting as its settings say."""
+def configured_platforms(environ: Mapping[str, str], *, dashboard: bool = False) -> Platforms:
+    """Every platform whose settings are present, each connecting as its settings say.
+    `dashboard`: the dashboard is configured, so no platform at all is fine (a process
+    serving only the report in a browser)."""
     present_slack = any((environ.get(name) or "").strip() for name in SLACK_VARIABLES)
     present_telegram = bool((environ.get("TELEGRAM_BOT_TOKEN") or "").strip())
     if not (present_slack or present_telegram):
+        if dashboard:
+            return Platforms()
         raise NothingToServeError(
             "nothing to serve: set TELEGRAM_BOT_TOKEN for Telegram, and SLACK_BOT_TOKEN with "
             "SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP) for Slack; README's "
@@ -150,6 +157,7 @@ def serve(
     *,
     inbox_lease_s: float = DEFAULT_LEASE_S,
     data_access: DataAccess = NO_DATA_ACCESS,
+    dashboard: DashboardSettings | None = None,
 ) -> int:
     """Serve until SIGTERM or SIGINT; the exit code."""
     keep_tokens_out_of_logs()
@@ -157,7 +165,9 @@ def serve(
         keep_token_out_of_logs(platforms.telegram.token)
         os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta
     try:
-        run_on_serving_loop(_serve(core, platforms, listening, inbox_lease_s, data_access))
+        run_on_serving_loop(
+            _serve(core, platforms, listening, inbox_lease_s, data_access, dashboard=dashboard)
+        )
     except InvalidToken:
         print(
             "lessonloop: Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized): check it with @BotFather "
@@ -173,14 +183,26 @@ def serve(
 
 
 async def _serve(
-    core: Core, platforms: Platforms, listening: Listening, inbox_lease_s: float, data_access: DataAccess
+    core: Core,
+    platforms: Platforms,
+    listening: Listening,
+    inbox_lease_s: float,
+    data_access: DataAccess,
+    *,
+    dashboard: DashboardSettings | None,
 ) -> None:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
     await serve_until(
-        stopping, core, platforms, listening, inbox_lease_s=inbox_lease_s, data_access=data_access
+        stopping,
+        core,
+        platforms,
+        listening,
+        inbox_lease_s=inbox_lease_s,
+        data_access=data_access,
+        dashboard=dashboard,
     )
 
 
@@ -193,6 +215,7 @@ async def serve_until(
     inbox_lease_s: float = DEFAULT_LEASE_S,
     sweep_every_s: float = SWEEP_EVERY_S,
     data_access: DataAccess = NO_DATA_ACCESS,
+    dashboard: DashboardSettings | None = None,
 ) -> None:
     """The process's work until `stopping` is set (by a signal in `serve`; by a test, which
     also sweeps more often than every few seconds on a clock it moves), then a clean stop."""
@@ -219,7 +242,13 @@ async def serve_until(
         if telegram is not None and platforms.telegram_by_webhook:
             routes += telegram.webhook_routes()
         base = await _serve_http(
-            stack, core, routes, listening, needed=platforms.takes_http, data_access=data_access
+            stack,
+            core,
+            routes,
+            listening,
+            needed=platforms.takes_http,
+            data_access=data_access,
+            dashboard=dashboard,
         )
         if slack is not None:
             await _connect_slack(slack, platforms.slack_over_http, base)
@@ -247,6 +276,7 @@ async def _serve_http(
     *,
     needed: bool,
     data_access: DataAccess = NO_DATA_ACCESS,
+    dashboard: DashboardSettings | None = None,
 ) -> str:
     """Start the HTTP application (and the helpdesk's own port); its base URL, "" if none."""
     helpdesk = HelpdeskReplies(core.desk).routes() if core.desk.settings.webhook_secret else []
@@ -259,6 +289,13 @@ async def _serve_http(
         attributor = ConversionAttributor(core.database, lambda: core.engine.content, core.attribution_window)
         records = CustomerRecords(core.database, data_access, on_conversions=attributor).routes()
     routes = routes + records
+    # The report in a browser, read-only, when a password or a token lets people in.
+    charts: list[web.RouteDef] = []
+    if dashboard is not None and dashboard.access.configured:
+        reader = Reader(core.database, dashboard.definitions, dashboard.default_locale, core.clock)
+        behind_https = core.public_url.startswith("https://")
+        charts = Dashboard(reader, dashboard.access, behind_https=behind_https).routes()
+    routes = routes + charts
     base = ""
     if listening.port is not None or needed:
         port = listening.port if listening.port is not None else listening.platform_port
@@ -270,6 +307,8 @@ async def _serve_http(
         _say(f"helpdesk replies at {base}{REPLIES_PATH}")
     if records and base:
         _say(f"customer records at {base}{DATA_PATH}")
+    if charts and base:
+        _say(f"dashboard at {base}{DASHBOARD_PATH}")
     return base
 
 

@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_URL = "sqlite:///lessonloop.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_ONLY = "lessonloop_reading"
+"""The execution option `Database.reading` marks its connections with."""
+_SNAPSHOT = {True: "SERIALIZABLE", False: "REPEATABLE READ"}
+"""SQLite's one level (its WAL snapshot); PostgreSQL's snapshot for the whole transaction."""
 CHECKPOINT_INTERVAL_S = 1.0
 SAFETY_CHECKPOINT_PAGES = 10_000
 
@@ -72,6 +76,18 @@ class Database:
             return
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only (a report). On SQLite its transaction begins deferred, a
+        snapshot of the WAL that takes no write lock: a report of several seconds neither
+        waits for the bot's writes nor holds them up past the busy timeout, and several
+        reports read at once."""
+        with self.engine.connect() as connection:
+            # One snapshot for every query of the report, on PostgreSQL too.
+            connection.execution_options(**{READ_ONLY: True}, isolation_level=_SNAPSHOT[self.is_sqlite])
+            with self._sessions(bind=connection) as session, session.begin():
+                yield session
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -181,7 +197,8 @@ def _create_engine(url: URL, *, echo: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reads_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
     return engine
 

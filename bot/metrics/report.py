@@ -14,6 +14,7 @@ from typing import TextIO, cast
 from rich.console import Console
 from rich.padding import Padding
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from bot.content.model import HOLDOUT
 from bot.metrics.campaigns import ArmResult, CampaignResult, campaign_results
@@ -48,6 +49,10 @@ class Report:
     metrics: tuple[Metric, ...]
     cohorts: CohortTable
     campaigns: tuple[CampaignResult, ...]
+    deflection: Deflection
+    """The questions behind `deflection_rate`, by how each was settled."""
+    learning: LearningReport
+    """Behind `completion_rate`, with the lesson-by-lesson funnel."""
 
 
 def chosen_period(
@@ -86,12 +91,11 @@ def build_report(
 ) -> Report:
     """`now`: until when questions may be settled and courses completed (both still move
     after the period ends)."""
-    learners = None if segment.everyone else segment_learners(segment, now, default_locale)
-    with database.transaction() as session:
+    with database.reading() as session:
         without_jit(session)
-        metrics = retention_metrics(session, period, segment, definitions, default_locale)
-        figures = deflection_between(session, period.start, now, until=period.end, learners=learners)
-        learning = learning_report(session, period, segment, now, default_locale)
+        metrics, figures, learning = _metrics(
+            session, period, segment=segment, definitions=definitions, default_locale=default_locale, now=now
+        )
         grain: Grain = "week" if period.kind in ("day", "week") else "month"
         back = COHORT_PERIODS - 1
         span = timedelta(weeks=back) if grain == "week" else timedelta(days=31 * back)
@@ -108,14 +112,41 @@ def build_report(
             default_locale=default_locale,
         )
         campaigns = campaign_results(session, period, segment, default_locale)
-    return Report(
-        period,
-        segment,
-        definitions,
-        (*metrics, _deflection(figures), _completion(learning)),
-        cohorts,
-        campaigns,
-    )
+    return Report(period, segment, definitions, metrics, cohorts, campaigns, figures, learning)
+
+
+def report_metrics(
+    database: Database,
+    period: Period,
+    segment: ReportSegment,
+    definitions: Definitions,
+    default_locale: str,
+    *,
+    now: datetime,
+) -> tuple[Metric, ...]:
+    """The report's metrics alone, without its cohorts and campaigns: what the dashboard
+    compares the period with (the period before), at half the cost of a second report."""
+    with database.reading() as session:
+        without_jit(session)
+        return _metrics(
+            session, period, segment=segment, definitions=definitions, default_locale=default_locale, now=now
+        )[0]
+
+
+def _metrics(
+    session: Session,
+    period: Period,
+    *,
+    segment: ReportSegment,
+    definitions: Definitions,
+    default_locale: str,
+    now: datetime,
+) -> tuple[tuple[Metric, ...], Deflection, LearningReport]:
+    learners = None if segment.everyone else segment_learners(segment, now, default_locale)
+    metrics = retention_metrics(session, period, segment, definitions, default_locale)
+    figures = deflection_between(session, period.start, now, until=period.end, learners=learners)
+    learning = learning_report(session, period, segment, now, default_locale)
+    return (*metrics, _deflection(figures), _completion(learning)), figures, learning
 
 
 def _deflection(figures: Deflection) -> Metric:
