@@ -51,6 +51,7 @@ from bot.delivery.sweep import DueSweep
 from bot.handoff.helpdesk_replies import REPLIES_PATH, HelpdeskReplies
 from bot.web.health import HEALTH_PATH, READY_PATH, health_routes
 from bot.web.server import WebServer
+from bot.xapi.sender import LrsSender
 
 new_loop: Callable[[], asyncio.AbstractEventLoop] | None
 try:
@@ -150,6 +151,7 @@ def serve(
     *,
     inbox_lease_s: float = DEFAULT_LEASE_S,
     data_access: DataAccess = NO_DATA_ACCESS,
+    lrs_sender: LrsSender | None = None,
 ) -> int:
     """Serve until SIGTERM or SIGINT; the exit code."""
     keep_tokens_out_of_logs()
@@ -157,7 +159,9 @@ def serve(
         keep_token_out_of_logs(platforms.telegram.token)
         os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta
     try:
-        run_on_serving_loop(_serve(core, platforms, listening, inbox_lease_s, data_access))
+        run_on_serving_loop(
+            _serve(core, platforms, listening, inbox_lease_s, data_access, lrs_sender=lrs_sender)
+        )
     except InvalidToken:
         print(
             "lessonloop: Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized): check it with @BotFather "
@@ -173,14 +177,26 @@ def serve(
 
 
 async def _serve(
-    core: Core, platforms: Platforms, listening: Listening, inbox_lease_s: float, data_access: DataAccess
+    core: Core,
+    platforms: Platforms,
+    listening: Listening,
+    inbox_lease_s: float,
+    data_access: DataAccess,
+    *,
+    lrs_sender: LrsSender | None,
 ) -> None:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
     await serve_until(
-        stopping, core, platforms, listening, inbox_lease_s=inbox_lease_s, data_access=data_access
+        stopping,
+        core,
+        platforms,
+        listening,
+        inbox_lease_s=inbox_lease_s,
+        data_access=data_access,
+        lrs_sender=lrs_sender,
     )
 
 
@@ -193,6 +209,7 @@ async def serve_until(
     inbox_lease_s: float = DEFAULT_LEASE_S,
     sweep_every_s: float = SWEEP_EVERY_S,
     data_access: DataAccess = NO_DATA_ACCESS,
+    lrs_sender: LrsSender | None = None,
 ) -> None:
     """The process's work until `stopping` is set (by a signal in `serve`; by a test, which
     also sweeps more often than every few seconds on a clock it moves), then a clean stop."""
@@ -211,6 +228,7 @@ async def serve_until(
         sweep = DueSweep(core.database, clock=core.clock, campaign_triggers=triggers.run)
         sweep.start(sweep_every_s)
         stack.callback(sweep.stop)
+        _start_sending(stack, lrs_sender)
         routes = health_routes(core.database)
         if core.click_links.tracking:
             routes += ClickRedirect(core.click_links, core.database, core.clock).routes()
@@ -287,6 +305,21 @@ async def _started(stack: AsyncExitStack, routes: list[web.RouteDef], host: str,
     bound = await server.start(host, port)
     stack.push_async_callback(server.stop)
     return bound
+
+
+def _start_sending(stack: AsyncExitStack, lrs_sender: LrsSender | None) -> None:
+    """Every new learning record, to the company's LRS (if one is configured), until the
+    process stops."""
+    if lrs_sender is None:
+        return
+    stack.push_async_callback(_stop_sending, lrs_sender, asyncio.create_task(lrs_sender.run()))
+    _say(f"sending xAPI statements to {lrs_sender.endpoint}")
+
+
+async def _stop_sending(lrs_sender: LrsSender, sending: asyncio.Task[None]) -> None:
+    """The batch in hand is finished and marked; what is left waits for the next start."""
+    lrs_sender.stop()
+    await sending
 
 
 def _say(line: str) -> None:
