@@ -6,6 +6,7 @@ On SQLite and PostgreSQL, one Ralph for the module."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,14 +14,17 @@ from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 import pytest
+from aiohttp import web
 from sqlalchemy import select, update
 
 from bot.__main__ import main
 from bot.adapters.database_work import DatabaseWork
-from bot.config import ConfigError, LrsSettings, load_settings
+from bot.bootstrap import assemble
+from bot.config import ConfigError, HandoffSettings, LrsSettings, load_settings
 from bot.content.loader import load_content
 from bot.content.model import ContentPack
 from bot.engine import Engine
+from bot.service import Listening, Platforms, serve_until
 from bot.xapi.export import StatementExport
 from bot.xapi.lrs import LrsClient
 from bot.xapi.sender import LrsSender
@@ -333,3 +337,96 @@ def test_an_lrs_needs_its_key_and_secret_which_are_never_shown(tmp_path: Path) -
     assert "very-secret" not in repr(settings)
     assert "lessonloop-key" not in repr(settings)
     assert "https://lrs.example.com/xAPI/" in repr(settings)
+
+
+def test_serve_sends_what_was_recorded_and_stops_cleanly(
+    *,
+    database: Database,
+    ralph: Ralph,
+    pack: ContentPack,
+    base: str,
+    clock: Clock,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    core = assemble(pack, database, HandoffSettings(), clock=clock)
+    take_the_course(slack_chat(core.engine, "U600", "Lu", "May"), clock)
+    work = DatabaseWork(database, name="lrs")
+    sender = LrsSender(
+        work, LrsClient(ralph.settings), lambda: StatementExport(database, pack, base), clock=clock
+    )
+
+    async def serve_until_sent() -> int:
+        stopping = asyncio.Event()
+        serving = asyncio.create_task(
+            serve_until(stopping, core, Platforms(), Listening("127.0.0.1", None), lrs_sender=sender)
+        )
+        try:
+            for _ in range(200):
+                assert not serving.done(), serving.exception()
+                if (
+                    len(found := await asyncio.to_thread(ralph.statements_of, _actor("U600", "Lu May"), base))
+                    == 8
+                ):
+                    return len(found)
+                await asyncio.sleep(0.05)
+            return 0
+        finally:
+            stopping.set()
+            await asyncio.wait_for(serving, timeout=30)
+
+    try:
+        assert asyncio.run(serve_until_sent()) == 8
+    finally:
+        work.close()
+    assert f"lessonloop: sending xAPI statements to {ralph.settings.endpoint}" in capsys.readouterr().out
+    with database.transaction() as session:
+        assert lrs_status(session).sent == 8
+
+
+def test_a_busy_or_failing_lrs_is_tried_again_when_it_says_or_after_a_backoff(
+    database: Database, database_work: DatabaseWork, pack: ContentPack, clock: Clock
+) -> None:
+    """A local LRS that answers 429 (Retry-After: 30), then 503, then takes the statements."""
+    take_the_course(slack_chat(Engine(pack, database, clock=clock), "U700"), clock)
+    answers = [
+        web.Response(status=429, headers={"Retry-After": "30"}, text="slow down"),
+        web.Response(status=503, text="upstream unavailable"),
+    ]
+    received: list[tuple[dict[str, str], list[dict[str, Any]]]] = []
+
+    async def statements(request: web.Request) -> web.Response:
+        received.append((dict(request.headers), await request.json()))
+        return answers.pop(0) if answers else web.json_response([s["id"] for s in received[-1][1]])
+
+    async def rounds() -> list[int]:
+        app = web.Application()
+        app.router.add_post("/xAPI/statements", statements)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        lrs = LrsClient(LrsSettings(f"http://127.0.0.1:{port}/xAPI/", "key-7", "secret-7"))
+        sender = LrsSender(
+            database_work, lrs, lambda: StatementExport(database, pack, "https://x.example/"), clock=clock
+        )
+        claimed = []
+        try:
+            async with lrs:
+                for wait in (0, 29, 1, 3, 1):  # 429: 30 s; 503 on the 2nd attempt: 2**2 s
+                    clock.advance(seconds=wait)
+                    claimed.append(await sender.send_due())
+        finally:
+            await runner.cleanup()
+        return claimed
+
+    assert asyncio.run(rounds()) == [8, 0, 8, 0, 8]
+    assert len(received) == 3
+    headers, body = received[0]
+    assert headers["X-Experience-API-Version"] == "1.0.3"
+    assert headers["Authorization"] == "Basic " + base64.b64encode(b"key-7:secret-7").decode()
+    assert len(body) == 8
+    assert all(b == body for _, b in received)  # the same statements each time, the same ids
+    with database.transaction() as session:
+        status = lrs_status(session)
+    assert (status.queued, status.sent, status.failed, status.last_error) == (0, 8, 0, None)
