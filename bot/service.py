@@ -15,6 +15,7 @@ sending and receiving HTTP, which uvloop does in C (README's broadcast rows).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -316,10 +317,16 @@ def _start_sending(stack: AsyncExitStack, lrs_sender: LrsSender | None) -> None:
     _say(f"sending xAPI statements to {lrs_sender.endpoint}")
 
 
+LRS_STOP_WAIT_S = 10.0
+"""How long a stop waits for the batch being posted to the LRS: past that it is cut off,
+and its rows, still claimed, go again once their lease has run out (the LRS keeps a
+statement id once), so a slow LRS does not hold a SIGTERM past a supervisor's patience."""
+
+
 async def _stop_sending(lrs_sender: LrsSender, sending: asyncio.Task[None]) -> None:
-    """The batch in hand is finished and marked; what is left waits for the next start."""
     lrs_sender.stop()
-    await sending
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(sending, LRS_STOP_WAIT_S)
 
 
 def _say(line: str) -> None:

@@ -93,7 +93,6 @@ _SOURCES = {
         (SurveyAnswer.question_type.in_(("nps", "csat")), SurveyAnswer.score.is_not(None)),
     ),
 }
-RECORD_KINDS = tuple(_SOURCES)
 
 
 def queue_new_records(session: Session, now: datetime) -> int:
@@ -113,6 +112,7 @@ def queue_new_records(session: Session, now: datetime) -> int:
         ).where(*source.which, ~already)
         if newest is not None:
             rows = rows.where(source.at >= min(newest, now) - OVERLAP)
+        rows = rows.order_by(source.at, source.id)  # ids in the order things happened: sent so too
         columns = ["record_kind", "record_id", "recorded_at", "status", "attempts", "next_attempt_at"]
         dialect: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         result = session.execute(
