@@ -113,7 +113,7 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _add_xapi(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    xapi = commands.add_parser("xapi", help="export lessons, quiz answers and scores as xAPI statements")
+    xapi = commands.add_parser("xapi", help="xAPI statements for an LRS: export them, see them being sent")
     xapi_commands = xapi.add_subparsers(dest="xapi_command", metavar="ACTION", required=True)
     export = xapi_commands.add_parser("export", help="every statement, oldest first, as JSON Lines")
     export.add_argument(
