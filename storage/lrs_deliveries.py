@@ -9,8 +9,10 @@ deployment that sets one later gets its whole history queued on the first look. 
 starts `OVERLAP` before the newest record already queued, not at it: on PostgreSQL a turn
 that began earlier may commit after a later one, and a cursor at the newest record would
 step over it for good. What the overlap sees again is dropped by the unique (kind, id),
-so any number of processes may look at once; a record comes into view once its turn has
-committed, whenever that is within the overlap (a turn takes seconds, not ten minutes).
+so any number of processes may look at once (each inserts in the records' order, so two
+never wait on each other's rows). A record is stamped with its turn's clock inside the
+turn's transaction, so it comes into view within seconds of its time: the overlap holds
+while the serving processes' clocks agree to well within ten minutes.
 
 Claiming is every outbox's (`storage.outbox`): `FOR UPDATE SKIP LOCKED` on PostgreSQL,
 SQLite's one writer, and a lease after which a row whose sender died is claimed again.
@@ -32,7 +34,6 @@ from storage.models import Interaction, QuizAnswer, QuizAttempt, SurveyAnswer
 from storage.outbox import LEASE, claim_due
 
 _DELIVERIES = cast(Table, LrsDelivery.__table__)
-_AT = _DELIVERIES.c.recorded_at.type
 
 OVERLAP = timedelta(minutes=10)
 """How far before the newest queued record each look starts: longer than a turn may take
@@ -96,7 +97,8 @@ _SOURCES = {
 
 
 def queue_new_records(session: Session, now: datetime) -> int:
-    """Queue every learning record not queued yet, due `now`; how many were queued."""
+    """Queue every learning record not queued yet; how many were queued. `now` bounds
+    where the look starts, should a record carry a time ahead of it."""
     queued = 0
     for kind, source in _SOURCES.items():
         newest = session.scalar(
@@ -107,9 +109,10 @@ def queue_new_records(session: Session, now: datetime) -> int:
             .where(_DELIVERIES.c.record_kind == kind, _DELIVERIES.c.record_id == source.id)
             .exists()
         )
-        rows = select(
-            literal(kind), source.id, source.at, literal("pending"), literal(0), literal(now, type_=_AT)
-        ).where(*source.which, ~already)
+        # Due from the record's own time: claims then take the history oldest first, across kinds.
+        rows = select(literal(kind), source.id, source.at, literal("pending"), literal(0), source.at).where(
+            *source.which, ~already
+        )
         if newest is not None:
             rows = rows.where(source.at >= min(newest, now) - OVERLAP)
         rows = rows.order_by(source.at, source.id)  # ids in the order things happened: sent so too
@@ -118,7 +121,8 @@ def queue_new_records(session: Session, now: datetime) -> int:
         result = session.execute(
             dialect.insert(_DELIVERIES)
             .from_select(columns, rows)
-            .on_conflict_do_nothing(index_elements=["record_kind", "record_id"])
+            .on_conflict_do_nothing(index_elements=["record_kind", "record_id"]),
+            execution_options={"preserve_rowcount": True},
         )
         queued += max(cast(Any, result).rowcount, 0)
     return queued
