@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.engine import Engine
     from bot.messages import Reply
     from bot.web.dashboard.settings import DashboardSettings
+    from bot.xapi.sender import LrsSender
     from storage.db import Database
 
 
@@ -118,13 +119,14 @@ def _add_report(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _add_xapi(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    xapi = commands.add_parser("xapi", help="export lessons, quiz answers and scores as xAPI statements")
+    xapi = commands.add_parser("xapi", help="xAPI statements for an LRS: export them, see them being sent")
     xapi_commands = xapi.add_subparsers(dest="xapi_command", metavar="ACTION", required=True)
     export = xapi_commands.add_parser("export", help="every statement, oldest first, as JSON Lines")
     export.add_argument(
         "--since", metavar="DATE", help="only what happened from then on: YYYY-MM-DD or a time"
     )
     export.add_argument("--out", type=Path, metavar="FILE.jsonl", help="write to this file (default: stdout)")
+    xapi_commands.add_parser("status", help="statements queued, sent and failed on their way to the LRS")
 
 
 def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0912 (a branch per command)
@@ -161,7 +163,11 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0912 (a branch p
     if arguments.command == "report":
         return _report(settings, arguments)
     if arguments.command == "xapi":
-        return _xapi_export(settings, arguments)
+        return (
+            _xapi_status(settings)
+            if arguments.xapi_command == "status"
+            else _xapi_export(settings, arguments)
+        )
     if arguments.command == "faq" and arguments.faq_command == "report":
         return _faq_report(settings, arguments.days)
     if arguments.command == "faq":
@@ -555,6 +561,22 @@ def _xapi_export(settings: Settings, arguments: argparse.Namespace) -> int:
         database.dispose()
 
 
+def _xapi_status(settings: Settings) -> int:
+    """`xapi status`: the outbox to the LRS (bot.xapi.sender)."""
+    from bot.xapi import command
+    from storage.db import Database
+    from storage.lrs_deliveries import lrs_status
+
+    database = Database(settings.database_url)
+    try:
+        _database_ready(database)
+        with database.transaction() as session:
+            counted = lrs_status(session)
+    finally:
+        database.dispose()
+    return command.status(counted, settings.lrs.endpoint, sys.stdout)
+
+
 @contextmanager
 def _content_reloading(settings: Settings, engine: Engine) -> Iterator[None]:
     """Content edits reach the running bot without a restart (`bot.content_reload`)."""
@@ -639,7 +661,11 @@ def _serve(settings: Settings, arguments: argparse.Namespace) -> int:
             "lessonloop: --support-port needs support_webhook_url and support_webhook_secret", file=sys.stderr
         )
         return 2
-    with _core(settings) as core, _content_reloading(settings, core.engine):
+    with (
+        _core(settings) as core,
+        _content_reloading(settings, core.engine),
+        _lrs_sender(settings, core) as lrs,
+    ):
         return service.serve(
             core,
             platforms,
@@ -647,7 +673,26 @@ def _serve(settings: Settings, arguments: argparse.Namespace) -> int:
             inbox_lease_s=settings.inbox_lease_seconds,
             data_access=DataAccess(settings.data_token, settings.data_secret),
             dashboard=dashboard,
+            lrs_sender=lrs,
         )
+
+
+@contextmanager
+def _lrs_sender(settings: Settings, core: Core) -> Iterator[LrsSender | None]:
+    """The sender of every new learning record to the LRS, when one is configured."""
+    if not settings.lrs.configured:
+        yield None
+        return
+    from bot.adapters.database_work import DatabaseWork
+    from bot.xapi.export import StatementExport
+    from bot.xapi.lrs import LrsClient
+    from bot.xapi.sender import LrsSender
+
+    def statements() -> StatementExport:
+        return StatementExport(core.database, core.engine.content, settings.xapi_activity_base)
+
+    with closing(DatabaseWork(core.database, name="lrs")) as work:
+        yield LrsSender(work, LrsClient(settings.lrs), statements, clock=core.clock, lease=core.outbox_lease)
 
 
 def _counted(count: int, thing: str) -> str:

@@ -51,6 +51,23 @@ class HandoffSettings:
         return tuple(name for name, where in chosen if where)
 
 
+@dataclass(frozen=True)
+class LrsSettings:
+    """The Learning Record Store that `serve` sends every new learning record to, as an
+    xAPI statement (`bot.xapi.sender`); no endpoint: none is sent."""
+
+    endpoint: str = ""
+    """The LRS's xAPI address, ending in `/` (https://lrs.example.com/xAPI/): statements go
+    to its `statements` resource."""
+    key: str = field(default="", repr=False)
+    """HTTP Basic auth: the key (user name) and secret the LRS issued for Lessonloop."""
+    secret: str = field(default="", repr=False)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.endpoint)
+
+
 DEFAULT_XAPI_ACTIVITY_BASE = "https://lessonloop.invalid/"
 """`.invalid` is reserved (RFC 2606): the ids are names, not addresses, until a company
 sets a domain of its own."""
@@ -102,6 +119,7 @@ class Settings:
     PBKDF2, salted): the password itself is never stored."""
     dashboard_token: str = field(default="", repr=False)
     """Or a token for a link (`/dashboard?token=...`) or a bearer header, for a wall screen or a script."""
+    lrs: LrsSettings = LrsSettings()
 
     def __repr__(self) -> str:
         # The database URL may carry a password: never print it.
@@ -115,7 +133,7 @@ class Settings:
             f"survey_quiet_days={self.survey_quiet_days!r}, public_url={self.public_url!r}, "
             f"attribution_days={self.attribution_days!r}, report_timezone={self.report_timezone!r}, "
             f"active_days={self.active_days!r}, gross_margin={self.gross_margin!r}, "
-            f"clv_model={self.clv_model!r}, xapi_activity_base={self.xapi_activity_base!r})"
+            f"clv_model={self.clv_model!r}, xapi_activity_base={self.xapi_activity_base!r}, lrs={self.lrs!r})"
         )
 
 
@@ -147,6 +165,9 @@ _KEYS = (
     "xapi_activity_base",
     "dashboard_password_hash",
     "dashboard_token",
+    "xapi_lrs_endpoint",
+    "xapi_lrs_key",
+    "xapi_lrs_secret",
     *_SUPPORT_KEYS,
 )
 
@@ -194,6 +215,7 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
         xapi_activity_base=_xapi_activity_base(values.get("xapi_activity_base", DEFAULT_XAPI_ACTIVITY_BASE)),
         dashboard_password_hash=_dashboard_password_hash(values.get("dashboard_password_hash", "")),
         dashboard_token=_dashboard_token(values.get("dashboard_token", "")),
+        lrs=_lrs_settings(values),
     )
 
 
@@ -365,3 +387,31 @@ def _dashboard_token(value: str) -> str:
             "`python -c 'import secrets; print(secrets.token_urlsafe())'`), not a short word"
         )
     return value
+
+
+def _lrs_settings(values: Mapping[str, str]) -> LrsSettings:
+    endpoint = values.get("xapi_lrs_endpoint", "").strip()
+    key, secret = values.get("xapi_lrs_key", "").strip(), values.get("xapi_lrs_secret", "").strip()
+    if not endpoint:
+        if key or secret:
+            raise ConfigError(
+                "xapi_lrs_key and xapi_lrs_secret need xapi_lrs_endpoint, the LRS's xAPI address"
+            )
+        return LrsSettings()
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            "xapi_lrs_endpoint must be the LRS's xAPI address, such as https://lrs.example.com/xAPI/ "
+            f"(statements are sent to its `statements` resource), not {endpoint!r}"
+        )
+    if parts.username or parts.password:
+        raise ConfigError(
+            "xapi_lrs_endpoint must not carry credentials: put them in xapi_lrs_key and xapi_lrs_secret "
+            "(LESSONLOOP_XAPI_LRS_KEY, LESSONLOOP_XAPI_LRS_SECRET), which are never logged"
+        )
+    if not (key and secret):
+        raise ConfigError(
+            "xapi_lrs_endpoint needs xapi_lrs_key and xapi_lrs_secret (LESSONLOOP_XAPI_LRS_KEY, "
+            "LESSONLOOP_XAPI_LRS_SECRET): the key and secret the LRS issued for HTTP Basic auth"
+        )
+    return LrsSettings(endpoint if endpoint.endswith("/") else endpoint + "/", key, secret)

@@ -15,6 +15,7 @@ sending and receiving HTTP, which uvloop does in C (README's broadcast rows).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -54,6 +55,7 @@ from bot.web.dashboard.pages import DASHBOARD_PATH, Dashboard
 from bot.web.dashboard.settings import DashboardSettings
 from bot.web.health import HEALTH_PATH, READY_PATH, health_routes
 from bot.web.server import WebServer
+from bot.xapi.sender import LrsSender
 
 new_loop: Callable[[], asyncio.AbstractEventLoop] | None
 try:
@@ -158,6 +160,7 @@ def serve(
     inbox_lease_s: float = DEFAULT_LEASE_S,
     data_access: DataAccess = NO_DATA_ACCESS,
     dashboard: DashboardSettings | None = None,
+    lrs_sender: LrsSender | None = None,
 ) -> int:
     """Serve until SIGTERM or SIGINT; the exit code."""
     keep_tokens_out_of_logs()
@@ -166,7 +169,15 @@ def serve(
         os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta
     try:
         run_on_serving_loop(
-            _serve(core, platforms, listening, inbox_lease_s, data_access, dashboard=dashboard)
+            _serve(
+                core,
+                platforms,
+                listening,
+                inbox_lease_s,
+                data_access,
+                dashboard=dashboard,
+                lrs_sender=lrs_sender,
+            )
         )
     except InvalidToken:
         print(
@@ -190,6 +201,7 @@ async def _serve(
     data_access: DataAccess,
     *,
     dashboard: DashboardSettings | None,
+    lrs_sender: LrsSender | None,
 ) -> None:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -203,6 +215,7 @@ async def _serve(
         inbox_lease_s=inbox_lease_s,
         data_access=data_access,
         dashboard=dashboard,
+        lrs_sender=lrs_sender,
     )
 
 
@@ -216,6 +229,7 @@ async def serve_until(
     sweep_every_s: float = SWEEP_EVERY_S,
     data_access: DataAccess = NO_DATA_ACCESS,
     dashboard: DashboardSettings | None = None,
+    lrs_sender: LrsSender | None = None,
 ) -> None:
     """The process's work until `stopping` is set (by a signal in `serve`; by a test, which
     also sweeps more often than every few seconds on a clock it moves), then a clean stop."""
@@ -234,6 +248,7 @@ async def serve_until(
         sweep = DueSweep(core.database, clock=core.clock, campaign_triggers=triggers.run)
         sweep.start(sweep_every_s)
         stack.callback(sweep.stop)
+        _start_sending(stack, lrs_sender)
         routes = health_routes(core.database)
         if core.click_links.tracking:
             routes += ClickRedirect(core.click_links, core.database, core.clock).routes()
@@ -326,6 +341,27 @@ async def _started(stack: AsyncExitStack, routes: list[web.RouteDef], host: str,
     bound = await server.start(host, port)
     stack.push_async_callback(server.stop)
     return bound
+
+
+def _start_sending(stack: AsyncExitStack, lrs_sender: LrsSender | None) -> None:
+    """Every new learning record, to the company's LRS (if one is configured), until the
+    process stops."""
+    if lrs_sender is None:
+        return
+    stack.push_async_callback(_stop_sending, lrs_sender, asyncio.create_task(lrs_sender.run()))
+    _say(f"sending xAPI statements to {lrs_sender.endpoint}")
+
+
+LRS_STOP_WAIT_S = 10.0
+"""How long a stop waits for the batch being posted to the LRS: past that it is cut off,
+and its rows, still claimed, go again once their lease has run out (the LRS keeps a
+statement id once), so a slow LRS does not hold a SIGTERM past a supervisor's patience."""
+
+
+async def _stop_sending(lrs_sender: LrsSender, sending: asyncio.Task[None]) -> None:
+    lrs_sender.stop()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(sending, LRS_STOP_WAIT_S)
 
 
 def _say(line: str) -> None:

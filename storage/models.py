@@ -188,7 +188,8 @@ class QuizAttempt(Base):
     score_percent: Mapped[int | None] = mapped_column(Integer)
     passed: Mapped[bool | None] = mapped_column(Boolean)
     started_at: Mapped[datetime]
-    finished_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None] = mapped_column(index=True)
+    """Indexed for the LRS outbox's look for newly finished attempts (`storage.lrs_deliveries`)."""
 
     answers: Mapped[list[QuizAnswer]] = relationship(back_populates="attempt", order_by="QuizAnswer.id")
 
@@ -202,7 +203,7 @@ class QuizAnswer(Base):
     chosen: Mapped[str] = mapped_column(String(200))
     """The chosen option ids, comma-separated in the order the quiz lists them."""
     correct: Mapped[bool] = mapped_column(Boolean)
-    answered_at: Mapped[datetime]
+    answered_at: Mapped[datetime] = mapped_column(index=True)
 
     attempt: Mapped[QuizAttempt] = relationship(back_populates="answers")
 
@@ -236,7 +237,7 @@ class SurveyAnswer(Base):
     score: Mapped[int | None] = mapped_column(Integer)
     band: Mapped[str | None] = mapped_column(String(16))
     comment: Mapped[str | None] = mapped_column(Text)
-    answered_at: Mapped[datetime]
+    answered_at: Mapped[datetime] = mapped_column(index=True)
 
     response: Mapped[SurveyResponse] = relationship(back_populates="answers")
 
@@ -478,4 +479,4 @@ class InboxEntry(Base):
 
 # The customer and campaign tables live in modules of their own, on this Base: importing
 # them here puts them in every use of the metadata (migrations, the schema test, foreign keys).
-from storage import campaign_models, customer_models  # noqa: E402, F401
+from storage import campaign_models, customer_models, lrs_models  # noqa: E402, F401

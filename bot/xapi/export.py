@@ -35,6 +35,7 @@ from bot.xapi.statements import (
     as_json,
 )
 from storage.db import Database
+from storage.lrs_deliveries import LearningRecord
 from storage.models import (
     Enrolment,
     Interaction,
@@ -89,6 +90,27 @@ class StatementExport:
         )
         for _at, _rank, _row_id, statement in heapq.merge(*sources):
             yield statement
+
+    def of_records(self, records: Iterable[LearningRecord]) -> dict[LearningRecord, Statement]:
+        """The statements of these records, as `statements` words them; a record whose row
+        is gone (its learner was deleted) has none."""
+        ids: dict[str, list[int]] = {}
+        for record in records:
+            ids.setdefault(record.kind, []).append(record.id)
+        sources = {
+            "lesson_completed": (_completions(None), Interaction.id, self._completed),
+            "quiz_answer": (_answers(None), QuizAnswer.id, self._answered),
+            "quiz_attempt": (_attempts(None), QuizAttempt.id, self._finished),
+            "survey_answer": (_ratings(None), SurveyAnswer.id, self._rated),
+        }
+        found: dict[LearningRecord, Statement] = {}
+        with self._database.transaction() as session:
+            for kind, kind_ids in ids.items():
+                query, row_id, build = sources[kind]
+                rows = session.execute(query.where(row_id.in_(kind_ids))).all()
+                learners = _learners(session, rows, self._base)
+                found.update({LearningRecord(kind, row.id): build(row, learners) for row in rows})
+        return found
 
     def _paged(
         self,

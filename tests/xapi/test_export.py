@@ -19,12 +19,12 @@ from bot.config import ConfigError, load_settings
 from bot.content.loader import load_content
 from bot.content.model import ContentPack
 from bot.engine import Engine
-from bot.messages import Platform, Sender
 from bot.xapi.export import StatementExport
 from bot.xapi.statements import as_json, duration
 from storage.db import Database
 from storage.models import Enrolment
-from tests.engine.chat import Chat, Clock
+from tests.engine.chat import Clock
+from tests.xapi.history import slack_chat, take_the_course
 from tests.xapi.schema import STATEMENT
 
 CONTENT = Path(__file__).parent / "content"
@@ -66,34 +66,6 @@ def clock() -> Clock:
     return Clock()
 
 
-def _slack_chat(engine: Engine, user: str = "U042", first_name: str = "Ann", last_name: str = "Lee") -> Chat:
-    chat = Chat(engine, user)
-    chat.sender = Sender(Platform.SLACK, user, workspace="T0001", first_name=first_name, last_name=last_name)
-    return chat
-
-
-def _take_the_course(chat: Chat, clock: Clock, *, views: tuple[str, ...] = ("Board", "List")) -> None:
-    """Seven seconds a step: the first lesson, then the quiz (the views as given) and the survey."""
-    for step in (
-        "start",
-        "Onboarding",
-        "Next lesson",
-        "In projects",
-        *views,
-        "Submit answer",
-        "True",
-        "9",
-        "4",
-    ):
-        clock.advance(seconds=7)
-        if step == "start":
-            chat.say(step)
-        else:
-            chat.press(step)
-    clock.advance(seconds=7)
-    chat.press("Skip")
-
-
 def _exported(
     database: Database, pack: ContentPack, since: datetime | None = None, *, batch: int = 500
 ) -> list[dict[str, Any]]:
@@ -111,7 +83,7 @@ def _enrolment_registration(database: Database) -> str:
 def test_a_course_quiz_and_survey_become_statements_in_the_order_they_happened(
     database: Database, pack: ContentPack, clock: Clock
 ) -> None:
-    _take_the_course(_slack_chat(Engine(pack, database, clock=clock)), clock)
+    take_the_course(slack_chat(Engine(pack, database, clock=clock)), clock)
 
     statements = _exported(database, pack)
 
@@ -217,7 +189,7 @@ def test_a_course_quiz_and_survey_become_statements_in_the_order_they_happened(
 def test_a_failed_quiz_is_failed_with_its_score_and_the_wrong_answer_scores_zero(
     database: Database, pack: ContentPack, clock: Clock
 ) -> None:
-    _take_the_course(_slack_chat(Engine(pack, database, clock=clock)), clock, views=("Tray",))
+    take_the_course(slack_chat(Engine(pack, database, clock=clock)), clock, views=("Tray",))
 
     statements = _exported(database, pack)
 
@@ -238,9 +210,9 @@ def test_a_second_export_gives_the_same_ids_and_others_learners_get_their_own_re
     database: Database, pack: ContentPack, clock: Clock
 ) -> None:
     engine = Engine(pack, database, clock=clock)
-    _take_the_course(_slack_chat(engine), clock)
+    take_the_course(slack_chat(engine), clock)
     first = _exported(database, pack)
-    _take_the_course(_slack_chat(engine, "U777", "Bo", ""), clock)
+    take_the_course(slack_chat(engine, "U777", "Bo", ""), clock)
 
     again = _exported(database, pack)
 
@@ -280,7 +252,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) 
 def test_the_command_writes_json_lines_and_refuses_a_since_it_cannot_read(
     database: Database, pack: ContentPack, clock: Clock, workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _take_the_course(_slack_chat(Engine(pack, database, clock=clock)), clock)
+    take_the_course(slack_chat(Engine(pack, database, clock=clock)), clock)
     out = workdir / "statements.jsonl"
 
     assert main(["xapi", "export", "--since", "2026-11-24T09:01:00", "--out", str(out)]) == 0
