@@ -16,10 +16,14 @@ from rich.padding import Padding
 from rich.table import Table
 
 from bot.content.model import HOLDOUT
+from bot.metrics import report_sections as sections
+from bot.metrics.accounts import AccountsReport, accounts_report
 from bot.metrics.campaigns import ArmResult, CampaignResult, campaign_results
 from bot.metrics.cohorts import CohortTable, Grain, cohort_retention
 from bot.metrics.definitions import Definitions
 from bot.metrics.learning import LearningReport, learning_report
+from bot.metrics.learning_retention import LearningRetention, learning_retention
+from bot.metrics.lifecycle import Lifecycle, lifecycle
 from bot.metrics.lift import lift_text
 from bot.metrics.periods import Period, PeriodKind, custom_period, last_complete
 from bot.metrics.retention import Input, Metric, retention_metrics
@@ -48,6 +52,9 @@ class Report:
     metrics: tuple[Metric, ...]
     cohorts: CohortTable
     campaigns: tuple[CampaignResult, ...]
+    learning_retains: LearningRetention
+    accounts: AccountsReport
+    lifecycle: Lifecycle
 
 
 def chosen_period(
@@ -108,6 +115,9 @@ def build_report(
             default_locale=default_locale,
         )
         campaigns = campaign_results(session, period, segment, default_locale)
+        retains = learning_retention(session, period, segment, definitions, default_locale)
+        accounts = accounts_report(session, period, segment, definitions, default_locale)
+        stages = lifecycle(session, period, segment, definitions, default_locale)
     return Report(
         period,
         segment,
@@ -115,6 +125,9 @@ def build_report(
         (*metrics, _deflection(figures), _completion(learning)),
         cohorts,
         campaigns,
+        retains,
+        accounts,
+        stages,
     )
 
 
@@ -239,6 +252,9 @@ def as_json(report: Report) -> str:
     document.update({metric.key: metric.value for metric in report.metrics})
     document["cohorts"] = _cohorts_json(report.cohorts)
     document["campaigns"] = [_campaign_json(campaign) for campaign in report.campaigns]
+    document["learning_retains"] = sections.learning_json(report.learning_retains)
+    document["accounts"] = sections.accounts_json(report.accounts)
+    document["lifecycle"] = sections.lifecycle_json(report.lifecycle)
     document["details"] = {metric.key: _metric_json(metric) for metric in report.metrics}
     return json.dumps(document, indent=2, ensure_ascii=False)
 
@@ -256,6 +272,7 @@ def write_csv(report: Report, out: TextIO) -> None:
             key = f"campaign_lift:{campaign.campaign_id}:{arm.tally.arm}"
             value = "" if arm.lift is None else arm.lift.difference
             rows.writerow((key, value, _lift_formula(arm, held)))
+    rows.writerows(sections.csv_rows(report.learning_retains, report.accounts, report.lifecycle))
 
 
 def _lift_formula(arm: ArmResult, held: ArmTally | None) -> str:
@@ -312,6 +329,9 @@ def show_table(report: Report, console: Console) -> None:
     console.print(table)
     if report.campaigns:
         console.print(_campaign_table(report))
+    console.print(sections.learning_table(report.learning_retains))
+    console.print(sections.accounts_table(report.accounts))
+    console.print(sections.lifecycle_table(report.lifecycle))
     console.print("Definitions:")
     for each in report.definitions.described():
         console.print(Padding(each.meaning, (0, 0, 0, 2), expand=False), highlight=False)

@@ -1,0 +1,71 @@
+"""The B2B view: in each account (a company whose people are customers), how many
+different people the bot reached in the period and how often, because an account that
+hears through one person only is single-threaded: if that person leaves, so may the
+account. With the accounts counted by lifecycle stage (`bot.metrics.lifecycle`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from bot.metrics.definitions import Definitions
+from bot.metrics.lifecycle import AccountStage, account_stages
+from bot.metrics.periods import Period
+from bot.metrics.segment import ReportSegment, segment_customers
+from storage.account_touches import AccountTouches, Spread, top_accounts, touch_spread
+
+TOP_ACCOUNTS = 10
+"""How many accounts the report lists, most people reached first."""
+
+
+@dataclass(frozen=True)
+class AccountsReport:
+    reached: int
+    """Accounts with at least one person reached in the period."""
+    people_reached: int
+    touches: int
+    """Messages in and out, over all accounts reached."""
+    median_people: float | None
+    """People reached per account reached, the median."""
+    single_threaded: int
+    """Accounts reached through one person only."""
+    top: tuple[AccountTouches, ...]
+    by_stage: tuple[AccountStage, ...]
+
+    @property
+    def touches_per_person(self) -> float | None:
+        return self.touches / self.people_reached if self.people_reached else None
+
+
+def accounts_report(
+    session: Session, period: Period, segment: ReportSegment, definitions: Definitions, default_locale: str
+) -> AccountsReport:
+    customers = None if segment.everyone else segment_customers(segment, period.end, default_locale)
+    spread = touch_spread(session, period.start, period.end, customers)
+    return AccountsReport(
+        reached=sum(each.accounts for each in spread),
+        people_reached=sum(each.people * each.accounts for each in spread),
+        touches=sum(each.touches for each in spread),
+        median_people=_median(spread),
+        single_threaded=sum(each.accounts for each in spread if each.people == 1),
+        top=top_accounts(session, period.start, period.end, customers, TOP_ACCOUNTS),
+        by_stage=account_stages(session, period, segment, definitions, default_locale),
+    )
+
+
+def _median(spread: Sequence[Spread]) -> float | None:
+    """The median of people per account, from how many accounts had each number (fewest first)."""
+    total = sum(each.accounts for each in spread)
+    if not total:
+        return None
+    values: list[int] = []
+    seen = 0
+    for each in spread:
+        for position in ((total - 1) // 2, total // 2):
+            if seen <= position < seen + each.accounts:
+                values.append(each.people)
+        seen += each.accounts
+    return sum(values) / 2
