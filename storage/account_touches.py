@@ -1,17 +1,19 @@
 """How many people of each account the bot reached in a period, and how often: the
 grouped counts behind the B2B view (`bot.metrics.accounts`). A person is a learner tied to
-one of the account's customers; a touch is a message in or out (the engine's milestone
-marks are not touches). Only a row per number of people reached, and the top accounts,
-come back.
+one of the account's customers; a touch is an interaction logged with them (a message in
+or out, or a milestone the engine noted): counting every row lets the database answer from
+the (learner, instant) index alone, without reading the log's rows. Only a row per number
+of people reached, and the top accounts, come back.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Subquery, Table, func, select
+from sqlalchemy import Integer, Table, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from storage.customer_activity import Ids, among, moment
@@ -43,10 +45,19 @@ class AccountTouches:
     touches: int
 
 
-def _per_account(start: datetime, end: datetime, customers: Ids) -> Subquery:
-    """(account_id, people, touches) for each account with someone reached."""
+@dataclass(frozen=True)
+class Touches:
+    spread: tuple[Spread, ...]
+    """Fewest people first."""
+    top: tuple[AccountTouches, ...]
+    """Most people reached first, then most touches, then the account's id."""
+
+
+def account_touches(session: Session, start: datetime, end: datetime, customers: Ids, limit: int) -> Touches:
+    """One statement reads the period's log once (a common table expression of the
+    per-account counts), for both the spread and the top `limit` accounts."""
     log, learner, customer = _INTERACTIONS.c, _LEARNERS.c, _CUSTOMERS.c
-    return (
+    reached = (
         select(
             customer.account_id.label("account_id"),
             func.count(log.learner_id.distinct()).label("people"),
@@ -61,54 +72,61 @@ def _per_account(start: datetime, end: datetime, customers: Ids) -> Subquery:
             customer.account_id.is_not(None),
             log.at >= moment(start),
             log.at < moment(end),
-            log.direction.in_(("in", "out")),
             *among(customer.id, customers),
         )
         .group_by(customer.account_id)
-        .subquery()
-    )
-
-
-def touch_spread(session: Session, start: datetime, end: datetime, customers: Ids) -> tuple[Spread, ...]:
-    """Accounts reached, by how many of their people were (fewest first)."""
-    account = _per_account(start, end, customers).c
-    rows = session.execute(
-        select(account.people, func.count(), func.sum(account.touches))
-        .group_by(account.people)
-        .order_by(account.people)
-    ).all()
-    return tuple(Spread(int(people), int(count), int(touches)) for people, count, touches in rows)
-
-
-def top_accounts(
-    session: Session, start: datetime, end: datetime, customers: Ids, limit: int
-) -> tuple[AccountTouches, ...]:
-    """The accounts with the most people reached (then touches, then id)."""
-    reached = _per_account(start, end, customers).c
+        .cte("reached")
+    ).c
+    spread = select(
+        reached.people,
+        func.count().label("accounts"),
+        func.sum(reached.touches).label("touches"),
+        literal_column("NULL", Integer).label("account_id"),
+    ).group_by(reached.people)
     top = (
-        select(reached.account_id, reached.people, reached.touches)
+        select(
+            reached.people,
+            literal_column("1", Integer).label("accounts"),
+            reached.touches,
+            reached.account_id,
+        )
         .order_by(reached.people.desc(), reached.touches.desc(), reached.account_id)
         .limit(limit)
         .subquery()
     )
-    learner, customer, account = _LEARNERS.c, _CUSTOMERS.c, _ACCOUNTS.c
-    known = (
-        select(customer.account_id.label("account_id"), func.count().label("people"))
-        .select_from(_CUSTOMERS.join(_LEARNERS, learner.customer_id == customer.id))
-        .where(customer.account_id.in_(select(top.c.account_id)), *among(customer.id, customers))
-        .group_by(customer.account_id)
-        .subquery()
+    rows = session.execute(union_all(spread, select(top))).all()
+    spreads = sorted(
+        (Spread(int(people), int(count), int(touches)) for people, count, touches, at in rows if at is None),
+        key=lambda each: each.people,
     )
-    rows = session.execute(
-        select(account.external_id, account.name, known.c.people, top.c.people, top.c.touches)
-        .select_from(
-            top.join(_ACCOUNTS, account.id == top.c.account_id).join(
-                known, known.c.account_id == top.c.account_id
-            )
+    chosen = [(int(at), int(people), int(touches)) for people, _, touches, at in rows if at is not None]
+    return Touches(tuple(spreads), _named(session, chosen, customers))
+
+
+def _named(
+    session: Session, chosen: Sequence[tuple[int, int, int]], customers: Ids
+) -> tuple[AccountTouches, ...]:
+    """The chosen accounts' ids and names, and how many learners each has."""
+    if not chosen:
+        return ()
+    learner, customer, account = _LEARNERS.c, _CUSTOMERS.c, _ACCOUNTS.c
+    ids = [account_id for account_id, _, _ in chosen]
+    known: dict[int, int] = dict(
+        session.execute(
+            select(customer.account_id, func.count())
+            .select_from(_CUSTOMERS.join(_LEARNERS, learner.customer_id == customer.id))
+            .where(customer.account_id.in_(ids), *among(customer.id, customers))
+            .group_by(customer.account_id)
+        ).all()
+    )
+    names = {
+        row.id: (row.external_id, row.name)
+        for row in session.execute(
+            select(account.id, account.external_id, account.name).where(account.id.in_(ids))
         )
-        .order_by(top.c.people.desc(), top.c.touches.desc(), top.c.account_id)
-    ).all()
+    }
+    ordered = sorted(chosen, key=lambda each: (-each[1], -each[2], each[0]))
     return tuple(
-        AccountTouches(external_id, name, int(people_known), int(people), int(touches))
-        for external_id, name, people_known, people, touches in rows
+        AccountTouches(*names[account_id], int(known[account_id]), people, touches)
+        for account_id, people, touches in ordered
     )

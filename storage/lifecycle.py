@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
     Integer,
     Subquery,
@@ -51,6 +52,12 @@ class StageCount:
     accounts: int
 
 
+@dataclass(frozen=True)
+class StageCounts:
+    moves: tuple[Move, ...]
+    accounts: tuple[StageCount, ...]
+
+
 def _stage(
     activity: Subquery, first_contact: ColumnElement[datetime], at: datetime, index: int
 ) -> ColumnElement[int]:
@@ -74,7 +81,7 @@ def _stage(
 
 def _people(
     start: datetime, end: datetime, *, active_days: int, loyal_days: int, customers: Ids, learners: Ids
-) -> Subquery:
+) -> CTE:
     """(account_id, at_start, at_end) per person."""
     instants = [at - timedelta(days=days) for at in (start, end) for days in (0, active_days, loyal_days)]
     activity = customer_activity(instants, active_days, customers)
@@ -96,10 +103,10 @@ def _people(
         case((learner.created_at < moment(start), REACH), else_=NONE).label("at_start"),
         literal_column(str(REACH), Integer).label("at_end"),
     ).where(learner.customer_id.is_(None), learner.created_at < moment(end), *among(learner.id, learners))
-    return union_all(of_customers, of_learners).subquery()
+    return union_all(of_customers, of_learners).cte("people")
 
 
-def stage_moves(
+def stage_counts(
     session: Session,
     start: datetime,
     end: datetime,
@@ -108,34 +115,33 @@ def stage_moves(
     loyal_days: int,
     customers: Ids,
     learners: Ids,
-) -> tuple[Move, ...]:
-    """People by (stage at start, stage at end); `learners` chooses among those without a
-    customer record, `customers` among the customers (None: all)."""
+) -> StageCounts:
+    """People by (stage at start, stage at end), and accounts by the furthest stage one of
+    their customers stood in at the end; `learners` chooses among the people without a
+    customer record, `customers` among the customers (None: all). One statement: both
+    parts read the people's stages from one common table expression, worked out once."""
     people = _people(
         start, end, active_days=active_days, loyal_days=loyal_days, customers=customers, learners=learners
-    ).c
-    rows = session.execute(
-        select(people.at_start, people.at_end, func.count())
-        .group_by(people.at_start, people.at_end)
-        .order_by(people.at_start, people.at_end)
-    ).all()
-    return tuple(Move(int(first), int(last), int(count)) for first, last, count in rows)
-
-
-def account_stages(
-    session: Session, start: datetime, end: datetime, *, active_days: int, loyal_days: int, customers: Ids
-) -> tuple[StageCount, ...]:
-    """Accounts by the furthest stage any of their customers reached by the end."""
-    people = _people(
-        start, end, active_days=active_days, loyal_days=loyal_days, customers=customers, learners=None
-    ).c
+    )
+    person = people.c
     furthest = (
-        select(func.max(people.at_end).label("stage"))
-        .where(people.account_id.is_not(None))
-        .group_by(people.account_id)
+        select(func.max(person.at_end).label("stage"))
+        .where(person.account_id.is_not(None))
+        .group_by(person.account_id)
         .subquery()
     )
-    rows = session.execute(
-        select(furthest.c.stage, func.count()).group_by(furthest.c.stage).order_by(furthest.c.stage)
-    ).all()
-    return tuple(StageCount(int(stage), int(count)) for stage, count in rows)
+    moves = select(
+        literal_column("0", Integer).label("part"),
+        person.at_start.label("first"),
+        person.at_end.label("second"),
+        func.count().label("count"),
+    ).group_by(person.at_start, person.at_end)
+    accounts = select(
+        literal_column("1", Integer), furthest.c.stage, furthest.c.stage, func.count()
+    ).group_by(furthest.c.stage)
+    both = union_all(moves, accounts).subquery()
+    rows = session.execute(select(both).order_by(both.c.part, both.c.first, both.c.second)).all()
+    return StageCounts(
+        tuple(Move(int(first), int(second), int(count)) for part, first, second, count in rows if part == 0),
+        tuple(StageCount(int(first), int(count)) for part, first, _, count in rows if part == 1),
+    )

@@ -1,7 +1,7 @@
 """The B2B view: in each account (a company whose people are customers), how many
 different people the bot reached in the period and how often, because an account that
 hears through one person only is single-threaded: if that person leaves, so may the
-account. With the accounts counted by lifecycle stage (`bot.metrics.lifecycle`).
+account. (Accounts by lifecycle stage come with the stages: `bot.metrics.lifecycle`.)
 """
 
 from __future__ import annotations
@@ -11,11 +11,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from bot.metrics.definitions import Definitions
-from bot.metrics.lifecycle import AccountStage, account_stages
 from bot.metrics.periods import Period
 from bot.metrics.segment import ReportSegment, segment_customers
-from storage.account_touches import AccountTouches, Spread, top_accounts, touch_spread
+from storage.account_touches import AccountTouches, Spread, account_touches
 
 TOP_ACCOUNTS = 10
 """How many accounts the report lists, most people reached first."""
@@ -33,7 +31,6 @@ class AccountsReport:
     single_threaded: int
     """Accounts reached through one person only."""
     top: tuple[AccountTouches, ...]
-    by_stage: tuple[AccountStage, ...]
 
     @property
     def touches_per_person(self) -> float | None:
@@ -41,18 +38,18 @@ class AccountsReport:
 
 
 def accounts_report(
-    session: Session, period: Period, segment: ReportSegment, definitions: Definitions, default_locale: str
+    session: Session, period: Period, segment: ReportSegment, default_locale: str
 ) -> AccountsReport:
     customers = None if segment.everyone else segment_customers(segment, period.end, default_locale)
-    spread = touch_spread(session, period.start, period.end, customers)
+    found = account_touches(session, period.start, period.end, customers, TOP_ACCOUNTS)
+    spread = found.spread
     return AccountsReport(
         reached=sum(each.accounts for each in spread),
         people_reached=sum(each.people * each.accounts for each in spread),
         touches=sum(each.touches for each in spread),
         median_people=_median(spread),
         single_threaded=sum(each.accounts for each in spread if each.people == 1),
-        top=top_accounts(session, period.start, period.end, customers, TOP_ACCOUNTS),
-        by_stage=account_stages(session, period, segment, definitions, default_locale),
+        top=found.top,
     )
 
 

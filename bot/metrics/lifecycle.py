@@ -67,9 +67,18 @@ class StageMove:
 
 
 @dataclass(frozen=True)
+class AccountStage:
+    stage: Stage
+    accounts: int
+
+
+@dataclass(frozen=True)
 class Lifecycle:
     moves: tuple[StageMove, ...]
     """Every pair of stages someone was in at the start and at the end (staying included)."""
+    accounts: tuple[AccountStage, ...]
+    """Accounts by the furthest stage one of their customers stood in at the period's end
+    (lapsed counts as further than acquisition, short of conversion), in STAGES' order."""
 
     def at_start(self, stage: Stage) -> int:
         return sum(move.people for move in self.moves if move.at_start == stage)
@@ -81,12 +90,6 @@ class Lifecycle:
         return sum(move.people for move in self.moves if (move.at_start, move.at_end) == (at_start, at_end))
 
 
-@dataclass(frozen=True)
-class AccountStage:
-    stage: Stage
-    accounts: int
-
-
 def stage_name(rank: int) -> Stage:
     return _NAMES[rank]
 
@@ -95,7 +98,7 @@ def lifecycle(
     session: Session, period: Period, segment: ReportSegment, definitions: Definitions, default_locale: str
 ) -> Lifecycle:
     customers, learners = _segment(period, segment, default_locale)
-    moves = queries.stage_moves(
+    found = queries.stage_counts(
         session,
         period.start,
         period.end,
@@ -104,25 +107,10 @@ def lifecycle(
         customers=customers,
         learners=learners,
     )
-    return Lifecycle(tuple(_named(moves)))
-
-
-def account_stages(
-    session: Session, period: Period, segment: ReportSegment, definitions: Definitions, default_locale: str
-) -> tuple[AccountStage, ...]:
-    """Accounts by the furthest stage one of their customers stood in at the period's end
-    (lapsed counts as further than acquisition, short of conversion)."""
-    customers, _ = _segment(period, segment, default_locale)
-    found = queries.account_stages(
-        session,
-        period.start,
-        period.end,
-        active_days=definitions.active_days,
-        loyal_days=LOYAL_DAYS,
-        customers=customers,
+    by_stage = {stage_name(each.stage): each.accounts for each in found.accounts}
+    return Lifecycle(
+        tuple(_named(found.moves)), tuple(AccountStage(stage, by_stage.get(stage, 0)) for stage in STAGES)
     )
-    by_stage = {stage_name(each.stage): each.accounts for each in found}
-    return tuple(AccountStage(stage, by_stage.get(stage, 0)) for stage in STAGES)
 
 
 def _segment(period: Period, segment: ReportSegment, default_locale: str) -> tuple[Ids, Ids]:

@@ -116,7 +116,7 @@ def build_report(
         )
         campaigns = campaign_results(session, period, segment, default_locale)
         retains = learning_retention(session, period, segment, definitions, default_locale)
-        accounts = accounts_report(session, period, segment, definitions, default_locale)
+        accounts = accounts_report(session, period, segment, default_locale)
         stages = lifecycle(session, period, segment, definitions, default_locale)
     return Report(
         period,
@@ -253,7 +253,7 @@ def as_json(report: Report) -> str:
     document["cohorts"] = _cohorts_json(report.cohorts)
     document["campaigns"] = [_campaign_json(campaign) for campaign in report.campaigns]
     document["learning_retains"] = sections.learning_json(report.learning_retains)
-    document["accounts"] = sections.accounts_json(report.accounts)
+    document["accounts"] = sections.accounts_json(report.accounts, report.lifecycle)
     document["lifecycle"] = sections.lifecycle_json(report.lifecycle)
     document["details"] = {metric.key: _metric_json(metric) for metric in report.metrics}
     return json.dumps(document, indent=2, ensure_ascii=False)
@@ -330,7 +330,7 @@ def show_table(report: Report, console: Console) -> None:
     if report.campaigns:
         console.print(_campaign_table(report))
     console.print(sections.learning_table(report.learning_retains))
-    console.print(sections.accounts_table(report.accounts))
+    console.print(sections.accounts_table(report.accounts, report.lifecycle))
     console.print(sections.lifecycle_table(report.lifecycle))
     console.print("Definitions:")
     for each in report.definitions.described():

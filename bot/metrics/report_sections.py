@@ -45,7 +45,7 @@ def learning_json(found: LearningRetention) -> dict[str, object]:
     }
 
 
-def accounts_json(found: AccountsReport) -> dict[str, object]:
+def accounts_json(found: AccountsReport, lifecycle: Lifecycle) -> dict[str, object]:
     return {
         "reached": found.reached,
         "people_reached": found.people_reached,
@@ -63,7 +63,7 @@ def accounts_json(found: AccountsReport) -> dict[str, object]:
             }
             for each in found.top
         ],
-        "by_stage": {each.stage: each.accounts for each in found.by_stage},
+        "by_stage": {each.stage: each.accounts for each in lifecycle.accounts},
     }
 
 
@@ -97,7 +97,7 @@ def csv_rows(
     yield ("accounts:single_threaded", accounts.single_threaded, "accounts reached through one person only")
     yield ("accounts:touches_per_person", value(accounts.touches_per_person), "messages in and out / people")
     for stage in STAGES:
-        yield (f"accounts:stage:{stage}", _stage_count(accounts, stage), "accounts by their furthest stage")
+        yield (f"accounts:stage:{stage}", _stage_count(lifecycle, stage), "accounts by their furthest stage")
     for stage in STAGES:
         yield (f"lifecycle:at_start:{stage}", lifecycle.at_start(stage), RULES[stage])
         yield (f"lifecycle:at_end:{stage}", lifecycle.at_end(stage), RULES[stage])
@@ -106,8 +106,8 @@ def csv_rows(
             yield (f"lifecycle:move:{move.at_start}:{move.at_end}", move.people, "people who moved")
 
 
-def _stage_count(accounts: AccountsReport, stage: Stage) -> int:
-    return sum(each.accounts for each in accounts.by_stage if each.stage == stage)
+def _stage_count(lifecycle: Lifecycle, stage: Stage) -> int:
+    return sum(each.accounts for each in lifecycle.accounts if each.stage == stage)
 
 
 def _counts(found: LearningRetention) -> str:
@@ -172,13 +172,14 @@ def _points(difference: float | None) -> str:
     return "n/a" if difference is None else f"{difference * 100:+.1f} points"
 
 
-def accounts_table(found: AccountsReport) -> Table:
+def accounts_table(found: AccountsReport, lifecycle: Lifecycle) -> Table:
     per_person = "n/a" if found.touches_per_person is None else f"{found.touches_per_person:.1f}"
     median = "n/a" if found.median_people is None else f"{found.median_people:g}"
     table = Table(
         title=f"Accounts: {found.reached} reached, people reached per account {median} (median), "
         f"{found.single_threaded} through one person only, {per_person} touches per person",
-        caption="by furthest stage: " + ", ".join(f"{each.stage} {each.accounts}" for each in found.by_stage),
+        caption="by furthest stage: "
+        + ", ".join(f"{each.stage} {each.accounts}" for each in lifecycle.accounts),
         show_lines=True,
         expand=True,
     )

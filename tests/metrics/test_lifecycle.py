@@ -105,4 +105,5 @@ def test_an_empty_history_has_no_one_in_any_stage(database: Database) -> None:
     found = _stages(database, november())
 
     assert found.moves == ()
+    assert [each.accounts for each in found.accounts] == [0] * len(STAGES)
     assert [found.at_end(stage) for stage in STAGES] == [0] * len(STAGES)
