@@ -3,7 +3,7 @@ its end, and how many moved from one stage to another in it, so marketing sees t
 fill and leak. The rules, at an instant (just before it, as *active* is read), the first
 that holds:
 
-- *loyalty*: paying (active) now, a `active_days` window ago and `LOYAL_DAYS` ago: a
+- *loyalty*: paying (active) now, one `active_days` window ago and `LOYAL_DAYS` ago: a
   long-standing payer (for a buyer without subscriptions, active at the three instants
   means purchases in each window: a repeat buyer);
 - *retention*: paying now and an activity window ago: past the first period;
