@@ -79,7 +79,8 @@ def customer_activity(instants: Sequence[datetime], active_days: int, customers:
     """Per customer of `customers` (None: all): `id`, `plan`, `account_id`, `acquired_at`
     (signed up, else first paid subscription period, else first purchase), `first_paid_at`
     (the first paid subscription period or purchase), and `active_0`, `active_1`, ... (1 or
-    0) at each of `instants` in turn."""
+    0) at each of `instants` in turn. Orders after the last instant are not read: only
+    comparisons with the instants are made of these, and none can tell them apart."""
     subscription, order = _SUBSCRIPTIONS.c, _ORDERS.c
     paid = subscription.mrr_cents > 0
     subscribed = (
@@ -107,17 +108,16 @@ def customer_activity(instants: Sequence[datetime], active_days: int, customers:
         .group_by(subscription.customer_id)
         .subquery()
     )
-    purchase = order.amount_cents > 0
+    # Purchases only: a refund is not one.
     bought = (
         select(
             order.customer_id.label("customer_id"),
-            func.min(case((purchase, order.ordered_at))).label("first_bought"),
+            func.min(order.ordered_at).label("first_bought"),
             *(
                 func.max(
                     case(
                         (
                             and_(
-                                purchase,
                                 order.ordered_at >= moment(at - timedelta(days=active_days)),
                                 order.ordered_at < moment(at),
                             ),
@@ -129,7 +129,11 @@ def customer_activity(instants: Sequence[datetime], active_days: int, customers:
                 for index, at in enumerate(instants)
             ),
         )
-        .where(*among(order.customer_id, customers))
+        .where(
+            order.amount_cents > 0,
+            order.ordered_at < moment(max(instants)),
+            *among(order.customer_id, customers),
+        )
         .group_by(order.customer_id)
         .subquery()
     )
