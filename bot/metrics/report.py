@@ -264,6 +264,7 @@ def write_csv(report: Report, out: TextIO) -> None:
     rows.writerow(("metric", "value", "formula"))
     for metric in report.metrics:
         rows.writerow((metric.key, "" if metric.value is None else metric.value, metric.formula))
+    rows.writerows(sections.csv_rows(report.learning_retains, report.accounts, report.lifecycle))
     for campaign in report.campaigns:
         held = campaign.arms[0].tally if campaign.arms[0].tally.arm == HOLDOUT else None
         for arm in campaign.arms:
@@ -272,7 +273,6 @@ def write_csv(report: Report, out: TextIO) -> None:
             key = f"campaign_lift:{campaign.campaign_id}:{arm.tally.arm}"
             value = "" if arm.lift is None else arm.lift.difference
             rows.writerow((key, value, _lift_formula(arm, held)))
-    rows.writerows(sections.csv_rows(report.learning_retains, report.accounts, report.lifecycle))
 
 
 def _lift_formula(arm: ArmResult, held: ArmTally | None) -> str:
@@ -327,11 +327,11 @@ def show_table(report: Report, console: Console) -> None:
         formula = f"{metric.formula}\n({metric.note})" if metric.note else metric.formula
         table.add_row(metric.title, shown(metric), formula, _inputs(metric))
     console.print(table)
-    if report.campaigns:
-        console.print(_campaign_table(report))
     console.print(sections.learning_table(report.learning_retains))
     console.print(sections.accounts_table(report.accounts, report.lifecycle))
     console.print(sections.lifecycle_table(report.lifecycle))
+    if report.campaigns:
+        console.print(_campaign_table(report))
     console.print("Definitions:")
     for each in report.definitions.described():
         console.print(Padding(each.meaning, (0, 0, 0, 2), expand=False), highlight=False)
