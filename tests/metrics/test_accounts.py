@@ -76,8 +76,12 @@ def test_people_reached_per_account_and_the_single_threaded_ones(database: Datab
     assert stages.accounts == _stages(acquisition=1, loyalty=1, lapsed=1)
     assert found.touches_per_person == 9 / 3
     # A segment keeps its own accounts' customers only.
-    bolt = _report(database, ReportSegment(accounts=("bolt",)))
-    assert (bolt.reached, bolt.single_threaded, bolt.top) == (1, 1, (AccountTouches("bolt", "", 1, 1, 2),))
+    narrowed = _report(database, ReportSegment(accounts=("bolt",)))
+    assert (narrowed.reached, narrowed.single_threaded, narrowed.top) == (
+        1,
+        1,
+        (AccountTouches("bolt", "", 1, 1, 2),),
+    )
 
 
 def test_no_accounts_reached_has_no_median(database: Database) -> None:
