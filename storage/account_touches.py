@@ -94,12 +94,21 @@ def account_touches(session: Session, start: datetime, end: datetime, customers:
         .limit(limit)
         .subquery()
     )
+    # The spread's rows have no account; the top accounts' rows, one each.
     rows = session.execute(union_all(spread, select(top))).all()
     spreads = sorted(
-        (Spread(int(people), int(count), int(touches)) for people, count, touches, at in rows if at is None),
+        (
+            Spread(int(people), int(count), int(touches))
+            for people, count, touches, account in rows
+            if account is None
+        ),
         key=lambda each: each.people,
     )
-    chosen = [(int(at), int(people), int(touches)) for people, _, touches, at in rows if at is not None]
+    chosen = [
+        (int(account), int(people), int(touches))
+        for people, _, touches, account in rows
+        if account is not None
+    ]
     return Touches(tuple(spreads), _named(session, chosen, customers))
 
 

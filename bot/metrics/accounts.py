@@ -25,7 +25,7 @@ class AccountsReport:
     """Accounts with at least one person reached in the period."""
     people_reached: int
     touches: int
-    """Messages in and out, over all accounts reached."""
+    """Interactions logged with the people reached (messages in and out, milestones)."""
     median_people: float | None
     """People reached per account reached, the median."""
     single_threaded: int
