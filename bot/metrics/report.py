@@ -17,10 +17,14 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from bot.content.model import HOLDOUT
+from bot.metrics import report_sections as sections
+from bot.metrics.accounts import AccountsReport, accounts_report
 from bot.metrics.campaigns import ArmResult, CampaignResult, campaign_results
 from bot.metrics.cohorts import CohortTable, Grain, cohort_retention
 from bot.metrics.definitions import Definitions
 from bot.metrics.learning import LearningReport, learning_report
+from bot.metrics.learning_retention import LearningRetention, learning_retention
+from bot.metrics.lifecycle import Lifecycle, lifecycle
 from bot.metrics.lift import lift_text
 from bot.metrics.periods import Period, PeriodKind, custom_period, last_complete
 from bot.metrics.retention import Input, Metric, retention_metrics
@@ -53,6 +57,9 @@ class Report:
     """The questions behind `deflection_rate`, by how each was settled."""
     learning: LearningReport
     """Behind `completion_rate`, with the lesson-by-lesson funnel."""
+    learning_retains: LearningRetention
+    accounts: AccountsReport
+    lifecycle: Lifecycle
 
 
 def chosen_period(
@@ -112,7 +119,22 @@ def build_report(
             default_locale=default_locale,
         )
         campaigns = campaign_results(session, period, segment, default_locale)
-    return Report(period, segment, definitions, metrics, cohorts, campaigns, figures, learning)
+        retains = learning_retention(session, period, segment, definitions, default_locale)
+        accounts = accounts_report(session, period, segment, default_locale)
+        stages = lifecycle(session, period, segment, definitions, default_locale)
+    return Report(
+        period,
+        segment,
+        definitions,
+        metrics,
+        cohorts,
+        campaigns,
+        figures,
+        learning,
+        retains,
+        accounts,
+        stages,
+    )
 
 
 def report_metrics(
@@ -270,6 +292,9 @@ def as_json(report: Report) -> str:
     document.update({metric.key: metric.value for metric in report.metrics})
     document["cohorts"] = _cohorts_json(report.cohorts)
     document["campaigns"] = [_campaign_json(campaign) for campaign in report.campaigns]
+    document["learning_retains"] = sections.learning_json(report.learning_retains)
+    document["accounts"] = sections.accounts_json(report.accounts, report.lifecycle)
+    document["lifecycle"] = sections.lifecycle_json(report.lifecycle)
     document["details"] = {metric.key: _metric_json(metric) for metric in report.metrics}
     return json.dumps(document, indent=2, ensure_ascii=False)
 
@@ -279,6 +304,7 @@ def write_csv(report: Report, out: TextIO) -> None:
     rows.writerow(("metric", "value", "formula"))
     for metric in report.metrics:
         rows.writerow((metric.key, "" if metric.value is None else metric.value, metric.formula))
+    rows.writerows(sections.csv_rows(report.learning_retains, report.accounts, report.lifecycle))
     for campaign in report.campaigns:
         held = campaign.arms[0].tally if campaign.arms[0].tally.arm == HOLDOUT else None
         for arm in campaign.arms:
@@ -341,6 +367,9 @@ def show_table(report: Report, console: Console) -> None:
         formula = f"{metric.formula}\n({metric.note})" if metric.note else metric.formula
         table.add_row(metric.title, shown(metric), formula, _inputs(metric))
     console.print(table)
+    console.print(sections.learning_table(report.learning_retains))
+    console.print(sections.accounts_table(report.accounts, report.lifecycle))
+    console.print(sections.lifecycle_table(report.lifecycle))
     if report.campaigns:
         console.print(_campaign_table(report))
     console.print("Definitions:")
