@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from typing import Any
 from urllib.parse import urlsplit
@@ -92,6 +92,24 @@ class _Index:
     defined: dict[tuple[str, str], tuple[SourceFile, Path_]] = field(default_factory=dict)
     lessons: dict[str, list[str]] = field(default_factory=dict)
     stored: set[str] = field(default_factory=set)
+    unread: Sequence[UnreadFile] = ()
+    """Files that could not be read: what they define is unknown, so references to it are skipped."""
+    skipped: dict[int, int] = field(default_factory=dict)
+    """How many references each unread file (by its place in `unread`) made go unchecked."""
+
+    def knows(self, kind: str, name: str) -> bool:
+        """Whether `name` is defined, or may be, by a file that could not be read."""
+        if (kind, name) in self.defined:
+            return True
+        for number, file in enumerate(self.unread):
+            if file.defines and file.kind in (None, kind) and file.id in (None, name):
+                self.skipped[number] = self.skipped.get(number, 0) + 1
+                return True
+        return False
+
+    def knows_lessons_of(self, course: str) -> bool:
+        """Whether `course`'s lessons are known (not when it may live in an unread file)."""
+        return course in self.lessons or not self.knows("course", course)
 
     def ids(self, kind: str) -> list[str]:
         return sorted(name for (known_kind, name) in self.defined if known_kind == kind)
@@ -122,16 +140,40 @@ class _Index:
         return [error for error in found if error is not None]
 
 
+@dataclass(frozen=True)
+class UnreadFile:
+    """A file that could not be read: its one error, and the `kind:` and `id:` its top lines
+    seem to give (None when they do not)."""
+
+    error: ContentError
+    kind: str | None
+    id: str | None
+    defines: bool = True
+    """False for a file with nothing to define (empty, or a list at the top)."""
+
+    def skipping(self, references: int) -> ContentError:
+        """The error, saying that `references` from other files to this one were not checked
+        (rather than reporting each as "there is no course ...")."""
+        if not references:
+            return self.error
+        what = f"its {self.kind} '{self.id}'" if self.kind and self.id else "what it defines"
+        counted = "1 reference" if references == 1 else f"{references} references"
+        message = f"{self.error.message}. Until this file can be read, {counted} to {what} are not checked"
+        return replace(self.error, message=message)
+
+
 def cross_check(
-    sources: Sequence[SourceFile], failed: Mapping[str, Sequence[ContentError]] | None = None
+    sources: Sequence[SourceFile],
+    failed: Mapping[str, Sequence[ContentError]] | None = None,
+    unread: Sequence[UnreadFile] = (),
 ) -> list[ContentError]:
-    """Every cross-reference problem of `sources`, in file order.
+    """Every cross-reference problem of `sources`, in file order, and the errors of `unread`.
 
     Files in `failed` (with their schema problems) are checked too, so an author sees every
     problem in one run; what those checks find at or under a place the schema already
     reported is left out, as a knock-on of the same slip."""
     failed = failed or {}
-    index = _Index()
+    index = _Index(unread=unread)
     found = {source.name: index.register(source) for source in sources}
     errors: list[ContentError] = []
     for source in sources:
@@ -139,7 +181,7 @@ def cross_check(
         mine += _text_errors(source, index)
         reported = [tuple(error.path.split("/")) for error in failed.get(source.name, ())]
         errors += [error for error in mine if not _under(error.path, reported)]
-    return errors
+    return errors + [file.skipping(index.skipped.get(n, 0)) for n, file in enumerate(unread)]
 
 
 def _under(path: str, reported: Sequence[tuple[str, ...]]) -> bool:
@@ -280,7 +322,7 @@ def _check_lesson(
             errors.append(source.error((*here, "branch", "on"), message))
         for kind in ("quiz", "survey"):
             name = _str(step.get(kind))
-            if name is not None and (kind, name) not in index.defined:
+            if name is not None and not index.knows(kind, name):
                 errors.append(source.error((*here, kind), _unknown(kind, name, index)))
     return errors
 
@@ -312,7 +354,7 @@ def _check_survey(source: SourceFile, index: _Index) -> list[ContentError]:
     errors = _duplicates(source, walk(source.data, "questions/*/id"), "question")
     kinds = [_mapping(item).get("type") for item in _list(source.data.get("questions"))]
     for path, value in walk(source.data, "triggers/*/after_course"):
-        if isinstance(value, str) and ("course", value) not in index.defined:
+        if isinstance(value, str) and not index.knows("course", value):
             errors.append(source.error(path, _unknown("course", value, index)))
     for path, value in walk(source.data, "triggers/*/after_handoff_resolved"):
         if value is True and "csat" not in kinds:
@@ -342,6 +384,8 @@ def _check_faq(source: SourceFile, index: _Index) -> list[ContentError]:
         if not isinstance(value, str) or "/" not in value:
             continue
         course, lesson = value.split("/", 1)
+        if not index.knows_lessons_of(course):
+            continue
         if course not in index.lessons:
             errors.append(source.error(path, f"lesson '{value}': {_unknown('course', course, index)}"))
         elif lesson not in index.lessons[course]:
@@ -444,9 +488,14 @@ def _share_error(source: SourceFile, shares: list[float], holdout: float, total:
 def _check_sends(source: SourceFile, here: Path_, sends: dict[str, Any], index: _Index) -> list[ContentError]:
     errors = []
     course, lesson, survey = (_str(sends.get(key)) for key in ("course", "lesson", "survey"))
-    if course is not None and ("course", course) not in index.defined:
+    if course is not None and not index.knows("course", course):
         errors.append(source.error((*here, "course"), _unknown("course", course, index)))
-    elif course is not None and lesson is not None and lesson not in index.lessons.get(course, [lesson]):
+    elif (
+        course is not None
+        and lesson is not None
+        and index.knows_lessons_of(course)
+        and lesson not in index.lessons.get(course, [lesson])
+    ):
         lessons = list(dict.fromkeys(index.lessons[course]))
         close = difflib.get_close_matches(lesson, lessons, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'? " if close else ""
@@ -458,7 +507,7 @@ def _check_sends(source: SourceFile, here: Path_, sends: dict[str, Any], index: 
             "e.g. {course: onboarding, lesson: welcome}"
         )
         errors.append(source.error((*here, "lesson"), message))
-    if survey is not None and ("survey", survey) not in index.defined:
+    if survey is not None and not index.knows("survey", survey):
         errors.append(source.error((*here, "survey"), _unknown("survey", survey, index)))
     return errors + _check_message(source, (*here, "message"), _mapping(sends.get("message")))
 
@@ -504,11 +553,11 @@ def _check_segment(source: SourceFile, segment: dict[str, Any], index: _Index) -
     errors = []
     for key in _COURSE_LISTS:
         for path, value in walk(segment, f"{key}/*"):
-            if isinstance(value, str) and ("course", value) not in index.defined:
+            if isinstance(value, str) and not index.knows("course", value):
                 errors.append(source.error((*here, *path), _unknown("course", value, index)))
     for key in ("received", "not_received"):
         for path, value in walk(segment, f"{key}/*"):
-            if isinstance(value, str) and ("campaign", value) not in index.defined:
+            if isinstance(value, str) and not index.knows("campaign", value):
                 errors.append(source.error((*here, *path), _unknown("campaign", value, index)))
     for wanted, unwanted, verb in (
         ("completed", "not_completed", "completed"),
@@ -540,7 +589,7 @@ def _check_quiz_score(
 ) -> list[ContentError]:
     errors = []
     quiz = _str(score.get("quiz"))
-    if quiz is not None and ("quiz", quiz) not in index.defined:
+    if quiz is not None and not index.knows("quiz", quiz):
         errors.append(source.error((*here, "quiz"), _unknown("quiz", quiz, index)))
     at_least, below = _number(score.get("at_least")), _number(score.get("below"))
     if quiz is not None and "at_least" not in score and "below" not in score:
@@ -562,7 +611,7 @@ def _check_when(
     errors = _unreadable(source, (*here, "at"), when.get("at"), read_time)
     errors += _unreadable(source, (*here, "on"), when.get("on"), read_date)
     course = _str(when.get("after_completed"))
-    if course is not None and ("course", course) not in index.defined:
+    if course is not None and not index.knows("course", course):
         errors.append(source.error((*here, "after_completed"), _unknown("course", course, index)))
     if "on" in when and "after_completed" in when:
         message = (

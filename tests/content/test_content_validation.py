@@ -42,8 +42,8 @@ BROKEN = {
         f"broken/two-step-keys.yaml:9:9: lessons/0/steps/0: {STEPS} (this one has say and link)"
     ),
     "yaml-syntax.yaml": (
-        "broken/yaml-syntax.yaml:4:16: YAML syntax error: mapping values are not allowed here; "
-        "is there a ': ' inside a value? Put that value in quotes"
+        "broken/yaml-syntax.yaml:4:16: the ': ' after 'Step one' makes YAML read a new key inside "
+        'this text: put the whole text in quotes: "Step one: install"'
     ),
     "empty.yaml": ("broken/empty.yaml:1:1: the file is empty: it needs at least `kind:` and `id:`"),
     "top-level-list.yaml": (

@@ -73,8 +73,9 @@ def test_five_mistakes_are_five_problems_in_one_run(tmp_path: Path) -> None:
         "string), got a number (2) (put it in quotes to make it text)",
         "content/quiz.yaml:6:5: questions/0: question 'q' has no correct option: mark one with "
         "`correct: true`",
-        "content/survey.yaml:4:1: YAML syntax error: expected ',' or ']', but got '<stream end>' "
-        "(while parsing a flow sequence that starts at line 3, column 8)",
+        "content/survey.yaml:3:8: the [ here starts a list that is not closed as YAML expects: close "
+        "it with ] on this line, separating items with commas; if the text is meant to start with [, "
+        'put it in quotes: "[oops"',
         "5 problems in 3 files",
     ]
 
