@@ -28,7 +28,7 @@ from bot.content.schedule_words import (
     read_weekday,
     read_weekdays,
 )
-from bot.content.templates import Reference, placeholders
+from bot.content.templates import Reference, SnippetUse, placeholders
 
 Path_ = tuple[PathPart, ...]
 _STEP = "lessons/*/steps/*/"
@@ -50,6 +50,7 @@ TEXT_PATHS: Mapping[str, tuple[str, ...]] = {
         "variants/*/sends/message/text",
         "variants/*/sends/message/button",
     ),
+    "snippets": ("snippets/*",),
 }
 """Where each kind of file has learner-facing text (a string or a locale map)."""
 
@@ -60,6 +61,7 @@ _PLURAL = {
     "survey": "surveys",
     "faq": "FAQs",
     "campaign": "campaigns",
+    "snippet": "snippets",
 }
 
 
@@ -94,6 +96,9 @@ class _Index:
     stored: set[str] = field(default_factory=set)
     unread: Sequence[UnreadFile] = ()
     """Files that could not be read: what they define is unknown, so references to it are skipped."""
+    snippets: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Each snippet's locales."""
+    used_snippets: set[str] = field(default_factory=set)
     skipped: dict[int, int] = field(default_factory=dict)
     """How many references each unread file (by its place in `unread`) made go unchecked."""
 
@@ -135,6 +140,11 @@ class _Index:
         if source.kind == "course" and isinstance(data.get("id"), str):
             lessons = [value for _, value in walk(data, "lessons/*/id") if isinstance(value, str)]
             self.lessons.setdefault(str(data["id"]), lessons)
+        if source.kind == "snippets":
+            for path, text in walk(data, "snippets/*"):
+                found.append(self.add(source, "snippet", path[-1], path))
+                locales = set(text) if isinstance(text, dict) else {source.default_locale}
+                self.snippets.setdefault(str(path[-1]), frozenset(locales))
         for pattern in (_STEP + "ask/store_as", _STEP + "ask_text/store_as"):
             self.stored.update(value for _, value in walk(data, pattern) if isinstance(value, str))
         return [error for error in found if error is not None]
@@ -181,6 +191,7 @@ def cross_check(
         mine += _text_errors(source, index)
         reported = [tuple(error.path.split("/")) for error in failed.get(source.name, ())]
         errors += [error for error in mine if not _under(error.path, reported)]
+    errors += _unused_snippets(sources, index)
     return errors + [file.skipping(index.skipped.get(n, 0)) for n, file in enumerate(unread)]
 
 
@@ -669,16 +680,24 @@ def _text_errors(source: SourceFile, index: _Index) -> list[ContentError]:
         for locale, value in variants:
             if not isinstance(value, str):
                 continue
-            errors += _template_errors(source, path if locale is None else (*path, locale), value, index)
+            here = path if locale is None else (*path, locale)
+            errors += _template_errors(source, here, value, locale or default, index)
     return errors
 
 
-def _template_errors(source: SourceFile, path: Path_, text: str, index: _Index) -> list[ContentError]:
+def _template_errors(
+    source: SourceFile, path: Path_, text: str, locale: str, index: _Index
+) -> list[ContentError]:
     errors = []
     block = isinstance(source.node(path), LiteralScalarString)
     for found in placeholders(text):
         offset = found.lineno if block else found.lineno - 1
-        if isinstance(found, Reference):
+        warning = False
+        if isinstance(found, SnippetUse):
+            message, warning = _snippet_problem(source, found.name, locale, index)
+            if not message:
+                continue
+        elif isinstance(found, Reference):
             if found.root != "answers" or not found.name or found.name in index.stored:
                 continue
             stored = ", ".join(sorted(index.stored)) or "none"
@@ -688,5 +707,38 @@ def _template_errors(source: SourceFile, path: Path_, text: str, index: _Index) 
             )
         else:
             message = found.message
-        errors.append(source.error(path, message, at_value=True, line_offset=offset))
+        errors.append(source.error(path, message, at_value=True, line_offset=offset, warning=warning))
     return errors
+
+
+def _snippet_problem(source: SourceFile, name: str, locale: str, index: _Index) -> tuple[str, bool]:
+    """What is wrong with `{{ snippet("name") }}` in a text of `locale` ("" when nothing), and
+    whether it is only a warning."""
+    if source.kind == "snippets":
+        return "a snippet cannot include another snippet: write that text out here", False
+    if not index.knows("snippet", name):
+        return _unknown("snippet", name, index), False
+    index.used_snippets.add(name)
+    locales = index.snippets.get(name, frozenset({locale}))
+    if locale in locales:
+        return "", False
+    message = (
+        f"snippet '{name}' has no '{locale}' text, so this '{locale}' text would show it in "
+        f"{', '.join(sorted(locales))}: add a '{locale}' text to the snippet"
+    )
+    return message, True
+
+
+def _unused_snippets(sources: Sequence[SourceFile], index: _Index) -> list[ContentError]:
+    warnings = []
+    for source in sources:
+        if source.kind != "snippets":
+            continue
+        for path, _text in walk(source.data, "snippets/*"):
+            name = str(path[-1])
+            first = index.defined.get(("snippet", name))
+            if name not in index.used_snippets and first is not None and first[0] is source:
+                call = '{{ snippet("' + name + '") }}'
+                message = f"no text uses snippet '{name}': include it with {call}, or remove it"
+                warnings.append(source.error(path, message, warning=True))
+    return warnings

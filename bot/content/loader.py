@@ -7,6 +7,7 @@ The engine only ever gets a `ContentPack` built from content that passed all of 
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -27,6 +28,7 @@ from bot.content.schedule_words import (
     read_weekdays,
 )
 from bot.content.schema import describe, schema_errors
+from bot.content.snippets import Snippet, put_in, read_snippets
 from bot.content.yaml_guard import RefusedYamlError, load_yaml
 from bot.content.yaml_mistakes import explain
 
@@ -67,12 +69,19 @@ def validate_paths(paths: Sequence[Path], pack: Sequence[Path] = ()) -> list[Con
 def load_content(paths: Sequence[Path], default_locale: str = "en") -> m.ContentPack:
     """The content under `paths` as a `ContentPack`; raises `ContentInvalid` listing every problem."""
     sources, errors = _analyse(paths)
-    if errors:
-        raise ContentInvalid(errors)
+    problems = [error for error in errors if not error.warning]
+    if problems:
+        raise ContentInvalid(problems)
+    snippets: dict[str, Snippet] = {}
+    for source in sources:
+        if source.kind == "snippets":
+            snippets.update(read_snippets(source.data, source.default_locale))
     found: dict[str, dict[str, Any]] = {kind: {} for kind in _BUILDERS}
     for source in sources:
-        item = _BUILDERS[source.kind](source.data, source.default_locale)
-        found[source.kind][item.id] = item
+        if source.kind in _BUILDERS:
+            data = _with_snippets(source, snippets)
+            item = _BUILDERS[source.kind](data, source.default_locale)
+            found[source.kind][item.id] = item
     return m.ContentPack(
         courses=found["course"],
         quizzes=found["quiz"],
@@ -81,6 +90,22 @@ def load_content(paths: Sequence[Path], default_locale: str = "en") -> m.Content
         campaigns=found["campaign"],
         default_locale=default_locale,
     )
+
+
+def _with_snippets(source: SourceFile, snippets: Mapping[str, Snippet]) -> Mapping[str, Any]:
+    """The file's data with every `{{ snippet("name") }}` in its texts put in, in each text's locale."""
+    if not snippets:
+        return source.data
+    data = copy.deepcopy(dict(source.data))
+    for path, text in iter_texts(source.kind, data):
+        parent: Any = data
+        for part in path[:-1]:
+            parent = parent[part]
+        if isinstance(text, dict):
+            parent[path[-1]] = {locale: put_in(value, locale, snippets) for locale, value in text.items()}
+        elif isinstance(text, str):
+            parent[path[-1]] = put_in(text, source.default_locale, snippets)
+    return data
 
 
 # --- reading and checking -------------------------------------------------------------------

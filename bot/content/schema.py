@@ -176,7 +176,9 @@ def _answer_shape(path: tuple[PathPart, ...], question: dict[str, object]) -> _F
 
 def _missing(path: tuple[PathPart, ...], key: str) -> _Found:
     if key == "kind" and not path:
-        return _Found(path, "missing 'kind' (one of: course, quiz, survey, faq, campaign)", missing=key)
+        return _Found(
+            path, "missing 'kind' (one of: course, quiz, survey, faq, campaign, snippets)", missing=key
+        )
     return _Found(path, f"missing '{key}'", missing=key)
 
 

@@ -57,6 +57,14 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class SnippetUse:
+    """`{{ snippet("name") }}`: a shared text put in at load time (see snippets.py)."""
+
+    name: str
+    lineno: int
+
+
+@dataclass(frozen=True)
 class TemplateProblem:
     """Something in a template that `validate` must reject; `lineno` is 1-based within the text."""
 
@@ -106,7 +114,7 @@ def _known(learner: LearnerView) -> dict[str, object]:
 
 
 @lru_cache(maxsize=4096)
-def placeholders(source: str) -> tuple[TemplateProblem | Reference, ...]:
+def placeholders(source: str) -> tuple[TemplateProblem | Reference | SnippetUse, ...]:
     """What `source` refers to, and what is wrong with it, without rendering it."""
     if not has_template(source) and "{#" not in source:
         return ()
@@ -119,6 +127,7 @@ def placeholders(source: str) -> tuple[TemplateProblem | Reference, ...]:
     loop_names = {"loop"} | {name.name for name in tree.find_all(nodes.Name) if name.ctx == "store"}
     found = (
         tuple(_statement_problems(tree))
+        + tuple(_snippet_uses(tree))
         + tuple(_walk(tree, frozenset(loop_names)))
         + tuple(_unhandled_absences(tree, frozenset()))
     )
@@ -158,7 +167,32 @@ def _statement_problems(tree: nodes.Template) -> Iterator[TemplateProblem]:
             yield TemplateProblem(message, statement.lineno)
 
 
+def _is_snippet_call(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name == "snippet"
+
+
+def _snippet_uses(tree: nodes.Template) -> Iterator[TemplateProblem | SnippetUse]:
+    """Each `{{ snippet("name") }}`; a snippet inside an expression cannot be put in as text."""
+    alone = {
+        id(child)
+        for output in tree.find_all(nodes.Output)
+        for child in output.nodes
+        if _is_snippet_call(child)
+    }
+    for call in tree.find_all(nodes.Call):
+        if not _is_snippet_call(call):
+            continue
+        [name] = call.args if len(call.args) == 1 and not call.kwargs else [None]
+        if id(call) in alone and isinstance(name, nodes.Const) and isinstance(name.value, str):
+            yield SnippetUse(name.value, call.lineno)
+        else:
+            message = 'a snippet stands on its own, with its name in quotes: {{ snippet("support_hours") }}'
+            yield TemplateProblem(message, call.lineno)
+
+
 def _walk(node: nodes.Node, loop_names: frozenset[str]) -> Iterator[TemplateProblem | Reference]:
+    if _is_snippet_call(node):
+        return
     if (
         isinstance(node, (nodes.Getattr, nodes.Getitem, nodes.Name))
         and getattr(node, "ctx", "load") == "load"

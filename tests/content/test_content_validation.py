@@ -252,8 +252,11 @@ def test_a_missing_file_is_an_error_not_a_crash(in_tests: Path) -> None:
     [
         ("kind: course\nid: x\nid: y\n", "YAML syntax error: found duplicate key"),
         ("kind: faq\nid: a\n---\nkind: faq\n", "YAML syntax error: only one document per file"),
-        ("kind: cours\nid: x\n", "kind: expected one of: course, quiz, survey, faq, campaign, got 'cours'"),
-        ("id: x\n", "missing 'kind' (one of: course, quiz, survey, faq, campaign)"),
+        (
+            "kind: cours\nid: x\n",
+            "kind: expected one of: course, quiz, survey, faq, campaign, snippets, got 'cours'",
+        ),
+        ("id: x\n", "missing 'kind' (one of: course, quiz, survey, faq, campaign, snippets)"),
         ("# only a comment\n", "the file is empty"),
     ],
 )
@@ -273,13 +276,18 @@ def _readme_examples() -> Iterator[str]:
 
 def test_every_example_in_the_authors_readme_validates(tmp_path: Path) -> None:
     examples = list(_readme_examples())
-    assert len(examples) == 6
+    assert len(examples) == 7
     for number, example in enumerate(examples):
         (tmp_path / f"example-{number}.yaml").write_text(example, encoding="utf-8")
     # the campaign example sends a course the README does not show
     stub = "kind: course\nid: upgrade-to-pro\ntitle: Pro\nlessons: [{id: a, title: A, steps: [{say: Hi}]}]\n"
     (tmp_path / "stub.yaml").write_text(stub, encoding="utf-8")
-    assert validate_paths([tmp_path]) == []
+    found = validate_paths([tmp_path])
+    # the snippets example is shown apart from the texts that use it
+    assert [(error.path, error.warning) for error in found] == [
+        ("snippets/support_hours", True),
+        ("snippets/sign_off", True),
+    ]
 
 
 def _properties(node: object) -> Iterator[tuple[str, object]]:
