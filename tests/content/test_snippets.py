@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.content.loader import load_content, validate_paths
+from bot.content.model import LocalText, Say
 from bot.engine import Engine
 from bot.messages import TextReply
 from storage.db import Database
@@ -86,8 +87,12 @@ def test_a_missing_translation_is_a_warning_and_falls_back(tmp_path: Path) -> No
         f"{folder}/course.yaml:10:15: lessons/0/steps/0/say/ko: warning: snippet 'support_hours' has "
         "no 'ko' text, so this 'ko' text would show it in en: add a 'ko' text to the snippet"
     )
-    step = pack.courses["hours"].lessons[0].steps[0].action
-    assert step.text.variants["ko"] == "Monday to Friday, 9:00-18:00에 답해요."  # type: ignore[attr-defined]
+    assert pack.courses["hours"].lessons[0].steps[0].action == Say(
+        LocalText(
+            {"en": "We answer Monday to Friday, 9:00-18:00.", "ko": "Monday to Friday, 9:00-18:00에 답해요."},
+            "en",
+        )
+    )
 
 
 def test_a_snippet_inside_an_expression_or_a_snippet_is_refused(tmp_path: Path) -> None:
