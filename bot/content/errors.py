@@ -31,7 +31,37 @@ class ContentError:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
         message = f"warning: {self.message}" if self.warning else self.message
-        return f"{where}: {self.path}: {message}" if self.path else f"{where}: {message}"
+        return f"{where}: {readable_path(self.path)}: {message}" if self.path else f"{where}: {message}"
+
+
+_ITEM_NAMES = {
+    "lessons": "lesson",
+    "steps": "step",
+    "choices": "choice",
+    "questions": "question",
+    "options": "option",
+    "entries": "entry",
+    "variants": "variant",
+    "triggers": "trigger",
+    "reminders": "reminder",
+    "holidays": "holiday",
+    "days": "day",
+    "phrasings": "phrasing",
+    "quiz_score": "quiz score",
+}
+"""What one item of each list in content is called, as authors count them."""
+
+
+def readable_path(path: str) -> str:
+    """`lessons/2/steps/1/goto` as "lesson 3, step 2 (lessons/2/steps/1/goto)": authors count
+    from 1, YAML paths from 0, and both are shown; a path without list items stays as it is."""
+    parts = path.split("/")
+    counted = [
+        f"{_ITEM_NAMES[parts[index - 1]]} {int(part) + 1}"
+        for index, part in enumerate(parts)
+        if part.isdigit() and index > 0 and parts[index - 1] in _ITEM_NAMES
+    ]
+    return f"{', '.join(counted)} ({path})" if counted else path
 
 
 def sort_errors(errors: Iterable[ContentError]) -> list[ContentError]:

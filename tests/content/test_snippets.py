@@ -67,7 +67,8 @@ def test_an_unknown_snippet_is_reported_at_its_line(tmp_path: Path) -> None:
     [unknown, unused] = validate_paths([folder])
 
     assert str(unknown) == (
-        f"{folder}/course.yaml:13:14: lessons/0/steps/1/say: there is no snippet with id 'sign_of' "
+        f"{folder}/course.yaml:13:14: lesson 1, step 2 (lessons/0/steps/1/say): there is no snippet with id "
+        "'sign_of' "
         "(did you mean 'sign_off'? known snippets: sign_off, support_hours)"
     )
     assert (unused.file, unused.line, unused.warning) == (f"{folder}/snippets.yaml", 5, True)
@@ -84,7 +85,8 @@ def test_a_missing_translation_is_a_warning_and_falls_back(tmp_path: Path) -> No
     pack = load_content([folder])
 
     assert str(warning) == (
-        f"{folder}/course.yaml:10:15: lessons/0/steps/0/say/ko: warning: snippet 'support_hours' has "
+        f"{folder}/course.yaml:10:15: lesson 1, step 1 (lessons/0/steps/0/say/ko): warning: snippet "
+        "'support_hours' has "
         "no 'ko' text, so this 'ko' text would show it in en: add a 'ko' text to the snippet"
     )
     assert pack.courses["hours"].lessons[0].steps[0].action == Say(
