@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from bot.content.errors import ContentError, PathPart, SourceFile
+from bot.content.answer_paths import answers_before_steps
+from bot.content.errors import ContentError, PathPart, SourceFile, readable_path
 from bot.content.model import CSAT_BANDS, END_OF_LESSON, HOLDOUT, NPS_BANDS, OnWeekdays, Weekday
 from bot.content.schedule_words import (
     Unreadable,
@@ -28,7 +29,7 @@ from bot.content.schedule_words import (
     read_weekday,
     read_weekdays,
 )
-from bot.content.templates import Reference, SnippetUse, placeholders
+from bot.content.templates import Reference, SnippetUse, UnguardedAnswer, placeholders
 
 Path_ = tuple[PathPart, ...]
 _STEP = "lessons/*/steps/*/"
@@ -94,8 +95,12 @@ class _Index:
     defined: dict[tuple[str, str], tuple[SourceFile, Path_]] = field(default_factory=dict)
     lessons: dict[str, list[str]] = field(default_factory=dict)
     stored: set[str] = field(default_factory=set)
+    stored_at: dict[str, tuple[SourceFile, Path_]] = field(default_factory=dict)
+    """The first step that stores each answer."""
     unread: Sequence[UnreadFile] = ()
     """Files that could not be read: what they define is unknown, so references to it are skipped."""
+    opened_directly: set[tuple[str, str]] = field(default_factory=set)
+    """(course, lesson) pairs that FAQ entries and campaigns open without the lessons before."""
     snippets: dict[str, frozenset[str]] = field(default_factory=dict)
     """Each snippet's locales."""
     used_snippets: set[str] = field(default_factory=set)
@@ -140,13 +145,25 @@ class _Index:
         if source.kind == "course" and isinstance(data.get("id"), str):
             lessons = [value for _, value in walk(data, "lessons/*/id") if isinstance(value, str)]
             self.lessons.setdefault(str(data["id"]), lessons)
+        for pattern in ("sends", "variants/*/sends"):
+            for _, sends in walk(data, pattern):
+                course, lesson = (_str(_mapping(sends).get(key)) for key in ("course", "lesson"))
+                if course is not None and lesson is not None:
+                    self.opened_directly.add((course, lesson))
+        for _, value in walk(data, "entries/*/lesson"):
+            if isinstance(value, str) and "/" in value:
+                course, lesson = value.split("/", 1)
+                self.opened_directly.add((course, lesson))
         if source.kind == "snippets":
             for path, text in walk(data, "snippets/*"):
                 found.append(self.add(source, "snippet", path[-1], path))
                 locales = set(text) if isinstance(text, dict) else {source.default_locale}
                 self.snippets.setdefault(str(path[-1]), frozenset(locales))
         for pattern in (_STEP + "ask/store_as", _STEP + "ask_text/store_as"):
-            self.stored.update(value for _, value in walk(data, pattern) if isinstance(value, str))
+            for path, value in walk(data, pattern):
+                if isinstance(value, str):
+                    self.stored.add(value)
+                    self.stored_at.setdefault(value, (source, path[:4]))
         return [error for error in found if error is not None]
 
 
@@ -672,6 +689,7 @@ _CHECKS = {
 def _text_errors(source: SourceFile, index: _Index) -> list[ContentError]:
     errors = []
     default = source.default_locale
+    given = _answers_given(source, index)
     for path, text in iter_texts(source.kind, source.data):
         if isinstance(text, dict) and default not in text and text:
             message = f"no '{default}' text, the file's default_locale (this text has: {', '.join(text)})"
@@ -681,12 +699,40 @@ def _text_errors(source: SourceFile, index: _Index) -> list[ContentError]:
             if not isinstance(value, str):
                 continue
             here = path if locale is None else (*path, locale)
-            errors += _template_errors(source, here, value, locale or default, index)
+            errors += _template_errors(
+                source, here, value, locale=locale or default, index=index, given=given(path)
+            )
     return errors
 
 
+def _answers_given(source: SourceFile, index: _Index) -> Callable[[Path_], frozenset[str] | None]:
+    """For a text's path, the answers surely given before a learner reads it (None: do not ask;
+    a snippet is judged where it is included, and there the text it lands in is not known)."""
+    if source.kind == "snippets":
+        return lambda path: None
+    if source.kind != "course":
+        return lambda path: frozenset()
+    course = str(source.data.get("id"))
+    opened = {lesson for (name, lesson) in index.opened_directly if name == course}
+    before = answers_before_steps(source.data, opened)
+
+    def given(path: Path_) -> frozenset[str]:
+        if len(path) >= 2 and path[0] == "lessons" and isinstance(path[1], int):
+            step = path[3] if len(path) >= 4 and path[2] == "steps" and isinstance(path[3], int) else 0
+            return before.get((path[1], step), frozenset())
+        return frozenset()
+
+    return given
+
+
 def _template_errors(
-    source: SourceFile, path: Path_, text: str, locale: str, index: _Index
+    source: SourceFile,
+    path: Path_,
+    text: str,
+    *,
+    locale: str,
+    index: _Index,
+    given: frozenset[str] | None,
 ) -> list[ContentError]:
     errors = []
     block = isinstance(source.node(path), LiteralScalarString)
@@ -697,6 +743,10 @@ def _template_errors(
             message, warning = _snippet_problem(source, found.name, locale, index)
             if not message:
                 continue
+        elif isinstance(found, UnguardedAnswer):
+            if given is None or found.name in given or found.name not in index.stored:
+                continue
+            message, warning = _unanswered_message(source, found.name, index), True
         elif isinstance(found, Reference):
             if found.root != "answers" or not found.name or found.name in index.stored:
                 continue
@@ -709,6 +759,22 @@ def _template_errors(
             message = found.message
         errors.append(source.error(path, message, at_value=True, line_offset=offset, warning=warning))
     return errors
+
+
+def _unanswered_message(source: SourceFile, name: str, index: _Index) -> str:
+    shown = f"answers.{name}"
+    store, step = index.stored_at[name]
+    if store is not source:
+        where = f"it is stored only in {store.name}, which a learner may not have taken first"
+    elif source.kind == "course":
+        place = readable_path("/".join(str(part) for part in step))
+        where = f"it is stored at {place}, and a learner can get here without passing that step"
+    else:
+        where = "a learner may read this before any step has stored it"
+    return (
+        f"{shown} may be unanswered here: {where}, so they would read an empty gap; write "
+        f'{{{{ {shown} | default("...") }}}} or put it inside {{% if {shown} %}}...{{% endif %}}'
+    )
 
 
 def _snippet_problem(source: SourceFile, name: str, locale: str, index: _Index) -> tuple[str, bool]:

@@ -65,6 +65,15 @@ class SnippetUse:
 
 
 @dataclass(frozen=True)
+class UnguardedAnswer:
+    """`answers.NAME` used without a `default` or an `if` that tests it: fine where every
+    path to the text stores the answer, an empty gap for the learner where one does not."""
+
+    name: str
+    lineno: int
+
+
+@dataclass(frozen=True)
 class TemplateProblem:
     """Something in a template that `validate` must reject; `lineno` is 1-based within the text."""
 
@@ -114,7 +123,7 @@ def _known(learner: LearnerView) -> dict[str, object]:
 
 
 @lru_cache(maxsize=4096)
-def placeholders(source: str) -> tuple[TemplateProblem | Reference | SnippetUse, ...]:
+def placeholders(source: str) -> tuple[TemplateProblem | Reference | SnippetUse | UnguardedAnswer, ...]:
     """What `source` refers to, and what is wrong with it, without rendering it."""
     if not has_template(source) and "{#" not in source:
         return ()
@@ -265,7 +274,9 @@ _MAPPING_METHODS = ("items", "keys", "values", "get")
 """`learner.attributes.items()` and the like look at every attribute, not at one that may be missing."""
 
 
-def _unhandled_absences(node: nodes.Node, handled: frozenset[str]) -> Iterator[TemplateProblem]:
+def _unhandled_absences(
+    node: nodes.Node, handled: frozenset[str]
+) -> Iterator[TemplateProblem | UnguardedAnswer]:
     """Uses of a learner field that some learners lack (a platform that gives no name, an
     attribute a learner does not have), outside a `default` or an `if` that tests it: the
     text would read "Thank you, !" for them."""
@@ -287,13 +298,19 @@ def _unhandled_absences(node: nodes.Node, handled: frozenset[str]) -> Iterator[T
         return
     field = _learner_field(node)
     if field is not None:
-        if field not in handled:
+        if field in handled:
+            pass
+        elif field.startswith("answers."):
+            yield UnguardedAnswer(field.removeprefix("answers."), node.lineno)
+        else:
             yield TemplateProblem(_absence_message(field), node.lineno)
         return
     yield from _absences_in(node.iter_child_nodes(), handled)
 
 
-def _absences_in(children: Iterable[nodes.Node], handled: frozenset[str]) -> Iterator[TemplateProblem]:
+def _absences_in(
+    children: Iterable[nodes.Node], handled: frozenset[str]
+) -> Iterator[TemplateProblem | UnguardedAnswer]:
     for child in children:
         yield from _unhandled_absences(child, handled)
 
@@ -305,13 +322,15 @@ def _fields_in(node: nodes.Node) -> frozenset[str]:
 
 
 def _learner_field(node: nodes.Node) -> str | None:
-    """ "first_name", "name" or "attributes.plan" when `node` reads one (fields every learner
-    has, `locale` and `platform`, and attributes named at run time are not tracked)."""
+    """ "first_name", "name", "attributes.plan" or "answers.team" when `node` reads one (fields
+    every learner has, `locale` and `platform`, and names given at run time are not tracked)."""
     if not isinstance(node, (nodes.Getattr, nodes.Getitem)):
         return None
     base, attrs, _rest = _unwind(node)
-    if not isinstance(base, nodes.Name) or base.name != "learner" or not attrs:
+    if not isinstance(base, nodes.Name) or base.name not in ("learner", "answers") or not attrs:
         return None
+    if base.name == "answers":
+        return f"answers.{attrs[0]}" if attrs[0] not in (None, *_MAPPING_METHODS) else None
     if attrs[0] in ("first_name", "name"):
         return attrs[0]
     if attrs[0] == "attributes" and len(attrs) > 1 and attrs[1] not in (None, *_MAPPING_METHODS):
