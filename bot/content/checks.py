@@ -29,6 +29,7 @@ from bot.content.schedule_words import (
     read_weekday,
     read_weekdays,
 )
+from bot.content.snippets import Snippet
 from bot.content.templates import Reference, SnippetUse, UnguardedAnswer, placeholders
 
 Path_ = tuple[PathPart, ...]
@@ -101,8 +102,7 @@ class _Index:
     """Files that could not be read: what they define is unknown, so references to it are skipped."""
     opened_directly: set[tuple[str, str]] = field(default_factory=set)
     """(course, lesson) pairs that FAQ entries and campaigns open without the lessons before."""
-    snippets: dict[str, frozenset[str]] = field(default_factory=dict)
-    """Each snippet's locales."""
+    snippets: dict[str, Snippet] = field(default_factory=dict)
     used_snippets: set[str] = field(default_factory=set)
     skipped: dict[int, int] = field(default_factory=dict)
     """How many references each unread file (by its place in `unread`) made go unchecked."""
@@ -113,6 +113,16 @@ class _Index:
             return True
         for number, file in enumerate(self.unread):
             if file.defines and file.kind in (None, kind) and file.id in (None, name):
+                self.skipped[number] = self.skipped.get(number, 0) + 1
+                return True
+        return False
+
+    def knows_answer(self, name: str) -> bool:
+        """Whether some step stores `name`, or may, in a course file that could not be read."""
+        if name in self.stored:
+            return True
+        for number, file in enumerate(self.unread):
+            if file.defines and file.kind in (None, "course"):
                 self.skipped[number] = self.skipped.get(number, 0) + 1
                 return True
         return False
@@ -157,8 +167,9 @@ class _Index:
         if source.kind == "snippets":
             for path, text in walk(data, "snippets/*"):
                 found.append(self.add(source, "snippet", path[-1], path))
-                locales = set(text) if isinstance(text, dict) else {source.default_locale}
-                self.snippets.setdefault(str(path[-1]), frozenset(locales))
+                variants = text if isinstance(text, dict) else {source.default_locale: text}
+                texts = {key: value for key, value in variants.items() if isinstance(value, str)}
+                self.snippets.setdefault(str(path[-1]), Snippet(texts, source.default_locale))
         for pattern in (_STEP + "ask/store_as", _STEP + "ask_text/store_as"):
             for path, value in walk(data, pattern):
                 if isinstance(value, str):
@@ -183,9 +194,12 @@ class UnreadFile:
         (rather than reporting each as "there is no course ...")."""
         if not references:
             return self.error
-        what = f"its {self.kind} '{self.id}'" if self.kind and self.id else "what it defines"
+        what = (
+            f"its {self.kind} '{self.id}' and what it defines" if self.kind and self.id else "what it defines"
+        )
         counted = "1 reference" if references == 1 else f"{references} references"
-        message = f"{self.error.message}. Until this file can be read, {counted} to {what} are not checked"
+        verb = "is" if references == 1 else "are"
+        message = f"{self.error.message}. Until this file can be read, {counted} to {what} {verb} not checked"
         return replace(self.error, message=message)
 
 
@@ -344,7 +358,7 @@ def _check_lesson(
         if "default" in branch:
             target((*here, "branch", "default"), branch["default"], "branch default")
         on = _str(branch.get("on"))
-        if on is not None and on not in index.stored:
+        if on is not None and not index.knows_answer(on):
             stored = ", ".join(sorted(index.stored)) or "none"
             message = f"no step stores an answer called '{on}' (stored answers: {stored})"
             errors.append(source.error((*here, "branch", "on"), message))
@@ -742,13 +756,20 @@ def _template_errors(
         if isinstance(found, SnippetUse):
             message, warning = _snippet_problem(source, found.name, locale, index)
             if not message:
+                for name in _unguarded_in_snippet(found.name, locale, index):
+                    if given is not None and name not in given:
+                        subject = f"snippet '{found.name}' prints answers.{name}, which"
+                        unanswered = _unanswered_message(source, name, index, subject)
+                        errors.append(
+                            source.error(path, unanswered, at_value=True, line_offset=offset, warning=True)
+                        )
                 continue
         elif isinstance(found, UnguardedAnswer):
             if given is None or found.name in given or found.name not in index.stored:
                 continue
             message, warning = _unanswered_message(source, found.name, index), True
         elif isinstance(found, Reference):
-            if found.root != "answers" or not found.name or found.name in index.stored:
+            if found.root != "answers" or not found.name or index.knows_answer(found.name):
                 continue
             stored = ", ".join(sorted(index.stored)) or "none"
             message = (
@@ -761,7 +782,7 @@ def _template_errors(
     return errors
 
 
-def _unanswered_message(source: SourceFile, name: str, index: _Index) -> str:
+def _unanswered_message(source: SourceFile, name: str, index: _Index, subject: str = "") -> str:
     shown = f"answers.{name}"
     store, step = index.stored_at[name]
     if store is not source:
@@ -772,7 +793,7 @@ def _unanswered_message(source: SourceFile, name: str, index: _Index) -> str:
     else:
         where = "a learner may read this before any step has stored it"
     return (
-        f"{shown} may be unanswered here: {where}, so they would read an empty gap; write "
+        f"{subject or shown} may be unanswered here: {where}, so they would read an empty gap; write "
         f'{{{{ {shown} | default("...") }}}} or put it inside {{% if {shown} %}}...{{% endif %}}'
     )
 
@@ -785,7 +806,8 @@ def _snippet_problem(source: SourceFile, name: str, locale: str, index: _Index) 
     if not index.knows("snippet", name):
         return _unknown("snippet", name, index), False
     index.used_snippets.add(name)
-    locales = index.snippets.get(name, frozenset({locale}))
+    snippet = index.snippets.get(name)
+    locales = frozenset(snippet.variants) if snippet is not None else frozenset({locale})
     if locale in locales:
         return "", False
     message = (
@@ -795,7 +817,19 @@ def _snippet_problem(source: SourceFile, name: str, locale: str, index: _Index) 
     return message, True
 
 
+def _unguarded_in_snippet(name: str, locale: str, index: _Index) -> list[str]:
+    """The stored answers a snippet prints without a default: where it lands decides whether
+    they may be missing."""
+    snippet = index.snippets.get(name)
+    text = snippet.in_locale(locale) if snippet is not None else ""
+    found = [item.name for item in placeholders(text) if isinstance(item, UnguardedAnswer)]
+    return [answer for answer in dict.fromkeys(found) if answer in index.stored]
+
+
 def _unused_snippets(sources: Sequence[SourceFile], index: _Index) -> list[ContentError]:
+    """Snippets no text includes (not told while a file that could not be read may include them)."""
+    if any(file.defines for file in index.unread):
+        return []
     warnings = []
     for source in sources:
         if source.kind != "snippets":

@@ -247,7 +247,9 @@ def test_all_reference_errors_of_a_file_come_at_once_sorted(in_tests: Path) -> N
 def test_errors_across_files_are_sorted_by_file_then_line(in_tests: Path) -> None:
     errors = validate_paths([Path("broken")])
     assert errors == sorted(errors, key=lambda error: (error.file, error.line, error.column))
-    assert {Path(error.file).name for error in errors} >= set(BROKEN) - {"faq-unknown-lesson.yaml"}
+    # yaml-syntax.yaml is a course that cannot be read: the answers it may store are not reported missing
+    unchecked = {"faq-unknown-lesson.yaml", "unknown-answer-placeholder.yaml", "branch-unknown-answer.yaml"}
+    assert {Path(error.file).name for error in errors} >= set(BROKEN) - unchecked
 
 
 def test_a_missing_file_is_an_error_not_a_crash(in_tests: Path) -> None:

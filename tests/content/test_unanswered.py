@@ -108,3 +108,18 @@ lessons:
         (0, 3): {"plan"},
         (0, 4): {"plan"},
     }
+
+
+def test_a_snippet_that_prints_an_answer_is_judged_where_it_is_included(tmp_path: Path) -> None:
+    snippets = "kind: snippets\nid: s\nsnippets: {company: 'Invoices come from {{ answers.company }}.'}\n"
+    course = COURSE.replace(
+        "- say: \"Thanks, {{ answers.company | default('you') }}.\"", "- say: '{{ snippet(\"company\") }}'"
+    )
+    (tmp_path / "course.yaml").write_text(course, encoding="utf-8")
+    (tmp_path / "snippets.yaml").write_text(snippets, encoding="utf-8")
+
+    found = [error for error in validate_paths([tmp_path]) if error.path == "lessons/0/steps/3/say"]
+
+    assert [(error.line, error.warning, error.message.split(": it is")[0]) for error in found] == [
+        (16, True, "snippet 'company' prints answers.company, which may be unanswered here"),
+    ]

@@ -100,7 +100,7 @@ def test_an_unreadable_course_is_one_error_not_one_per_file_naming_it(tmp_path: 
 
     assert [(Path(error.file).name, error.line) for error in errors] == [("mini-course.yaml", 5)]
     assert errors[0].message.endswith(
-        "Until this file can be read, 2 references to its course 'mini' are not checked"
+        "Until this file can be read, 2 references to its course 'mini' and what it defines are not checked"
     )
 
 
