@@ -43,6 +43,7 @@ def explain(text: str, error: MarkedYAMLError) -> Explained:
         or _unclosed_bracket(lines, error)
         or _bracket_start(line, here)
         or _colon_in_value(lines, line, column, here, problem)
+        or _no_space_after_colon(lines, error)
     )
     if found is not None:
         return found
@@ -170,6 +171,20 @@ def _unclosed_bracket(lines: list[str], error: MarkedYAMLError) -> Explained | N
         f"{text if start == context.column else ''}"
     )
     return Explained(context.line + 1, context.column + 1, message)
+
+
+def _no_space_after_colon(lines: list[str], error: MarkedYAMLError) -> Explained | None:
+    """`title:Hello` at the top of a mapping: YAML reads one word and then looks for a colon."""
+    context = error.context_mark
+    if context is None or not (error.context or "").startswith("while scanning a simple key"):
+        return None
+    here = lines[context.line] if context.line < len(lines) else ""
+    found = re.match(r"^([ \t]*(?:-[ \t]+)*)([\w-]+):(\S.*)$", here)
+    if found is None:
+        return None
+    key, value = found.group(2), found.group(3).rstrip()
+    message = f"a key needs a space after its colon: write `{key}: {value}`"
+    return Explained(context.line + 1, len(found.group(1)) + len(key) + 2, message)
 
 
 def _colon_in_value(lines: list[str], line: int, column: int, here: str, problem: str) -> Explained | None:

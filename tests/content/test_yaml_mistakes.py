@@ -64,6 +64,20 @@ MISTAKES = {
         "line, separating items with commas; if the text is meant to start with [, put it in quotes: "
         '"[one, two"',
     ),
+    "no space after a colon": (
+        "      - say:Hello",
+        "8:9: lesson 1, step 1 (lessons/0/steps/0): expected a mapping (key: value), got a string "
+        "('say:Hello') (a key needs a space after its colon: `say: Hello`)",
+    ),
+    "no space after a dash": (
+        "      -say: Hello",
+        "7:5: lesson 1 (lessons/0/steps): expected a list, got a mapping (a list item needs a space "
+        "after its dash: `- say: ...`)",
+    ),
+    "no space after the colon of a key on its own line": (
+        "      - say: Hello\ntitle:Mistakes",
+        "9:7: a key needs a space after its colon: write `title: Mistakes`",
+    ),
 }
 
 
