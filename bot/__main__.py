@@ -188,14 +188,16 @@ def _validate(paths: list[Path], content_dir: Path) -> int:
         return 2
     inside = any(path.resolve().is_relative_to(content_dir.resolve()) for path in paths)
     pack = [content_dir] if inside else []
-    errors = validate_paths(paths, pack)
-    for error in errors:
+    found = validate_paths(paths, pack)
+    for error in found:
         print(error)
     files = len(find_content_files(paths))
-    if errors:
-        print(f"{_counted(len(errors), 'problem')} in {_counted(files, 'file')}")
+    problems = sum(not error.warning for error in found)
+    warnings = f", {_counted(len(found) - problems, 'warning')}" if len(found) > problems else ""
+    if problems:
+        print(f"{_counted(problems, 'problem')}{warnings} in {_counted(files, 'file')}")
         return 1
-    print(f"{_counted(files, 'file')} checked, no problems")
+    print(f"{_counted(files, 'file')} checked, no problems{warnings}")
     return 0
 
 

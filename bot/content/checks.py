@@ -10,14 +10,15 @@ from __future__ import annotations
 import calendar
 import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from typing import Any
 from urllib.parse import urlsplit
 
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from bot.content.errors import ContentError, PathPart, SourceFile
+from bot.content.answer_paths import answers_before_steps
+from bot.content.errors import ContentError, PathPart, SourceFile, readable_path
 from bot.content.model import CSAT_BANDS, END_OF_LESSON, HOLDOUT, NPS_BANDS, OnWeekdays, Weekday
 from bot.content.schedule_words import (
     Unreadable,
@@ -28,7 +29,8 @@ from bot.content.schedule_words import (
     read_weekday,
     read_weekdays,
 )
-from bot.content.templates import Reference, placeholders
+from bot.content.snippets import Snippet
+from bot.content.templates import Reference, SnippetUse, UnguardedAnswer, placeholders
 
 Path_ = tuple[PathPart, ...]
 _STEP = "lessons/*/steps/*/"
@@ -50,6 +52,7 @@ TEXT_PATHS: Mapping[str, tuple[str, ...]] = {
         "variants/*/sends/message/text",
         "variants/*/sends/message/button",
     ),
+    "snippets": ("snippets/*",),
 }
 """Where each kind of file has learner-facing text (a string or a locale map)."""
 
@@ -60,6 +63,7 @@ _PLURAL = {
     "survey": "surveys",
     "faq": "FAQs",
     "campaign": "campaigns",
+    "snippet": "snippets",
 }
 
 
@@ -92,6 +96,40 @@ class _Index:
     defined: dict[tuple[str, str], tuple[SourceFile, Path_]] = field(default_factory=dict)
     lessons: dict[str, list[str]] = field(default_factory=dict)
     stored: set[str] = field(default_factory=set)
+    stored_at: dict[str, tuple[SourceFile, Path_]] = field(default_factory=dict)
+    """The first step that stores each answer."""
+    unread: Sequence[UnreadFile] = ()
+    """Files that could not be read: what they define is unknown, so references to it are skipped."""
+    opened_directly: set[tuple[str, str]] = field(default_factory=set)
+    """(course, lesson) pairs that FAQ entries and campaigns open without the lessons before."""
+    snippets: dict[str, Snippet] = field(default_factory=dict)
+    used_snippets: set[str] = field(default_factory=set)
+    skipped: dict[int, int] = field(default_factory=dict)
+    """How many references each unread file (by its place in `unread`) made go unchecked."""
+
+    def knows(self, kind: str, name: str) -> bool:
+        """Whether `name` is defined, or may be, by a file that could not be read."""
+        if (kind, name) in self.defined:
+            return True
+        for number, file in enumerate(self.unread):
+            if file.defines and file.kind in (None, kind) and file.id in (None, name):
+                self.skipped[number] = self.skipped.get(number, 0) + 1
+                return True
+        return False
+
+    def knows_answer(self, name: str) -> bool:
+        """Whether some step stores `name`, or may, in a course file that could not be read."""
+        if name in self.stored:
+            return True
+        for number, file in enumerate(self.unread):
+            if file.defines and file.kind in (None, "course"):
+                self.skipped[number] = self.skipped.get(number, 0) + 1
+                return True
+        return False
+
+    def knows_lessons_of(self, course: str) -> bool:
+        """Whether `course`'s lessons are known (not when it may live in an unread file)."""
+        return course in self.lessons or not self.knows("course", course)
 
     def ids(self, kind: str) -> list[str]:
         return sorted(name for (known_kind, name) in self.defined if known_kind == kind)
@@ -117,21 +155,66 @@ class _Index:
         if source.kind == "course" and isinstance(data.get("id"), str):
             lessons = [value for _, value in walk(data, "lessons/*/id") if isinstance(value, str)]
             self.lessons.setdefault(str(data["id"]), lessons)
+        for pattern in ("sends", "variants/*/sends"):
+            for _, sends in walk(data, pattern):
+                course, lesson = (_str(_mapping(sends).get(key)) for key in ("course", "lesson"))
+                if course is not None and lesson is not None:
+                    self.opened_directly.add((course, lesson))
+        for _, value in walk(data, "entries/*/lesson"):
+            if isinstance(value, str) and "/" in value:
+                course, lesson = value.split("/", 1)
+                self.opened_directly.add((course, lesson))
+        if source.kind == "snippets":
+            for path, text in walk(data, "snippets/*"):
+                found.append(self.add(source, "snippet", path[-1], path))
+                variants = text if isinstance(text, dict) else {source.default_locale: text}
+                texts = {key: value for key, value in variants.items() if isinstance(value, str)}
+                self.snippets.setdefault(str(path[-1]), Snippet(texts, source.default_locale))
         for pattern in (_STEP + "ask/store_as", _STEP + "ask_text/store_as"):
-            self.stored.update(value for _, value in walk(data, pattern) if isinstance(value, str))
+            for path, value in walk(data, pattern):
+                if isinstance(value, str):
+                    self.stored.add(value)
+                    self.stored_at.setdefault(value, (source, path[:4]))
         return [error for error in found if error is not None]
 
 
+@dataclass(frozen=True)
+class UnreadFile:
+    """A file that could not be read: its one error, and the `kind:` and `id:` its top lines
+    seem to give (None when they do not)."""
+
+    error: ContentError
+    kind: str | None
+    id: str | None
+    defines: bool = True
+    """False for a file with nothing to define (empty, or a list at the top)."""
+
+    def skipping(self, references: int) -> ContentError:
+        """The error, saying that `references` from other files to this one were not checked
+        (rather than reporting each as "there is no course ...")."""
+        if not references:
+            return self.error
+        what = (
+            f"its {self.kind} '{self.id}' and what it defines" if self.kind and self.id else "what it defines"
+        )
+        counted = "1 reference" if references == 1 else f"{references} references"
+        verb = "is" if references == 1 else "are"
+        message = f"{self.error.message}. Until this file can be read, {counted} to {what} {verb} not checked"
+        return replace(self.error, message=message)
+
+
 def cross_check(
-    sources: Sequence[SourceFile], failed: Mapping[str, Sequence[ContentError]] | None = None
+    sources: Sequence[SourceFile],
+    failed: Mapping[str, Sequence[ContentError]] | None = None,
+    unread: Sequence[UnreadFile] = (),
 ) -> list[ContentError]:
-    """Every cross-reference problem of `sources`, in file order.
+    """Every cross-reference problem of `sources`, in file order, and the errors of `unread`.
 
     Files in `failed` (with their schema problems) are checked too, so an author sees every
     problem in one run; what those checks find at or under a place the schema already
     reported is left out, as a knock-on of the same slip."""
     failed = failed or {}
-    index = _Index()
+    index = _Index(unread=unread)
     found = {source.name: index.register(source) for source in sources}
     errors: list[ContentError] = []
     for source in sources:
@@ -139,7 +222,8 @@ def cross_check(
         mine += _text_errors(source, index)
         reported = [tuple(error.path.split("/")) for error in failed.get(source.name, ())]
         errors += [error for error in mine if not _under(error.path, reported)]
-    return errors
+    errors += _unused_snippets(sources, index)
+    return errors + [file.skipping(index.skipped.get(n, 0)) for n, file in enumerate(unread)]
 
 
 def _under(path: str, reported: Sequence[tuple[str, ...]]) -> bool:
@@ -274,13 +358,13 @@ def _check_lesson(
         if "default" in branch:
             target((*here, "branch", "default"), branch["default"], "branch default")
         on = _str(branch.get("on"))
-        if on is not None and on not in index.stored:
+        if on is not None and not index.knows_answer(on):
             stored = ", ".join(sorted(index.stored)) or "none"
             message = f"no step stores an answer called '{on}' (stored answers: {stored})"
             errors.append(source.error((*here, "branch", "on"), message))
         for kind in ("quiz", "survey"):
             name = _str(step.get(kind))
-            if name is not None and (kind, name) not in index.defined:
+            if name is not None and not index.knows(kind, name):
                 errors.append(source.error((*here, kind), _unknown(kind, name, index)))
     return errors
 
@@ -312,7 +396,7 @@ def _check_survey(source: SourceFile, index: _Index) -> list[ContentError]:
     errors = _duplicates(source, walk(source.data, "questions/*/id"), "question")
     kinds = [_mapping(item).get("type") for item in _list(source.data.get("questions"))]
     for path, value in walk(source.data, "triggers/*/after_course"):
-        if isinstance(value, str) and ("course", value) not in index.defined:
+        if isinstance(value, str) and not index.knows("course", value):
             errors.append(source.error(path, _unknown("course", value, index)))
     for path, value in walk(source.data, "triggers/*/after_handoff_resolved"):
         if value is True and "csat" not in kinds:
@@ -342,6 +426,8 @@ def _check_faq(source: SourceFile, index: _Index) -> list[ContentError]:
         if not isinstance(value, str) or "/" not in value:
             continue
         course, lesson = value.split("/", 1)
+        if not index.knows_lessons_of(course):
+            continue
         if course not in index.lessons:
             errors.append(source.error(path, f"lesson '{value}': {_unknown('course', course, index)}"))
         elif lesson not in index.lessons[course]:
@@ -444,9 +530,14 @@ def _share_error(source: SourceFile, shares: list[float], holdout: float, total:
 def _check_sends(source: SourceFile, here: Path_, sends: dict[str, Any], index: _Index) -> list[ContentError]:
     errors = []
     course, lesson, survey = (_str(sends.get(key)) for key in ("course", "lesson", "survey"))
-    if course is not None and ("course", course) not in index.defined:
+    if course is not None and not index.knows("course", course):
         errors.append(source.error((*here, "course"), _unknown("course", course, index)))
-    elif course is not None and lesson is not None and lesson not in index.lessons.get(course, [lesson]):
+    elif (
+        course is not None
+        and lesson is not None
+        and index.knows_lessons_of(course)
+        and lesson not in index.lessons.get(course, [lesson])
+    ):
         lessons = list(dict.fromkeys(index.lessons[course]))
         close = difflib.get_close_matches(lesson, lessons, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'? " if close else ""
@@ -458,7 +549,7 @@ def _check_sends(source: SourceFile, here: Path_, sends: dict[str, Any], index: 
             "e.g. {course: onboarding, lesson: welcome}"
         )
         errors.append(source.error((*here, "lesson"), message))
-    if survey is not None and ("survey", survey) not in index.defined:
+    if survey is not None and not index.knows("survey", survey):
         errors.append(source.error((*here, "survey"), _unknown("survey", survey, index)))
     return errors + _check_message(source, (*here, "message"), _mapping(sends.get("message")))
 
@@ -504,11 +595,11 @@ def _check_segment(source: SourceFile, segment: dict[str, Any], index: _Index) -
     errors = []
     for key in _COURSE_LISTS:
         for path, value in walk(segment, f"{key}/*"):
-            if isinstance(value, str) and ("course", value) not in index.defined:
+            if isinstance(value, str) and not index.knows("course", value):
                 errors.append(source.error((*here, *path), _unknown("course", value, index)))
     for key in ("received", "not_received"):
         for path, value in walk(segment, f"{key}/*"):
-            if isinstance(value, str) and ("campaign", value) not in index.defined:
+            if isinstance(value, str) and not index.knows("campaign", value):
                 errors.append(source.error((*here, *path), _unknown("campaign", value, index)))
     for wanted, unwanted, verb in (
         ("completed", "not_completed", "completed"),
@@ -540,7 +631,7 @@ def _check_quiz_score(
 ) -> list[ContentError]:
     errors = []
     quiz = _str(score.get("quiz"))
-    if quiz is not None and ("quiz", quiz) not in index.defined:
+    if quiz is not None and not index.knows("quiz", quiz):
         errors.append(source.error((*here, "quiz"), _unknown("quiz", quiz, index)))
     at_least, below = _number(score.get("at_least")), _number(score.get("below"))
     if quiz is not None and "at_least" not in score and "below" not in score:
@@ -562,7 +653,7 @@ def _check_when(
     errors = _unreadable(source, (*here, "at"), when.get("at"), read_time)
     errors += _unreadable(source, (*here, "on"), when.get("on"), read_date)
     course = _str(when.get("after_completed"))
-    if course is not None and ("course", course) not in index.defined:
+    if course is not None and not index.knows("course", course):
         errors.append(source.error((*here, "after_completed"), _unknown("course", course, index)))
     if "on" in when and "after_completed" in when:
         message = (
@@ -612,6 +703,7 @@ _CHECKS = {
 def _text_errors(source: SourceFile, index: _Index) -> list[ContentError]:
     errors = []
     default = source.default_locale
+    given = _answers_given(source, index)
     for path, text in iter_texts(source.kind, source.data):
         if isinstance(text, dict) and default not in text and text:
             message = f"no '{default}' text, the file's default_locale (this text has: {', '.join(text)})"
@@ -620,17 +712,64 @@ def _text_errors(source: SourceFile, index: _Index) -> list[ContentError]:
         for locale, value in variants:
             if not isinstance(value, str):
                 continue
-            errors += _template_errors(source, path if locale is None else (*path, locale), value, index)
+            here = path if locale is None else (*path, locale)
+            errors += _template_errors(
+                source, here, value, locale=locale or default, index=index, given=given(path)
+            )
     return errors
 
 
-def _template_errors(source: SourceFile, path: Path_, text: str, index: _Index) -> list[ContentError]:
+def _answers_given(source: SourceFile, index: _Index) -> Callable[[Path_], frozenset[str] | None]:
+    """For a text's path, the answers surely given before a learner reads it (None: do not ask;
+    a snippet is judged where it is included, and there the text it lands in is not known)."""
+    if source.kind == "snippets":
+        return lambda path: None
+    if source.kind != "course":
+        return lambda path: frozenset()
+    course = str(source.data.get("id"))
+    opened = {lesson for (name, lesson) in index.opened_directly if name == course}
+    before = answers_before_steps(source.data, opened)
+
+    def given(path: Path_) -> frozenset[str]:
+        if len(path) >= 2 and path[0] == "lessons" and isinstance(path[1], int):
+            step = path[3] if len(path) >= 4 and path[2] == "steps" and isinstance(path[3], int) else 0
+            return before.get((path[1], step), frozenset())
+        return frozenset()
+
+    return given
+
+
+def _template_errors(
+    source: SourceFile,
+    path: Path_,
+    text: str,
+    *,
+    locale: str,
+    index: _Index,
+    given: frozenset[str] | None,
+) -> list[ContentError]:
     errors = []
     block = isinstance(source.node(path), LiteralScalarString)
     for found in placeholders(text):
         offset = found.lineno if block else found.lineno - 1
-        if isinstance(found, Reference):
-            if found.root != "answers" or not found.name or found.name in index.stored:
+        warning = False
+        if isinstance(found, SnippetUse):
+            message, warning = _snippet_problem(source, found.name, locale, index)
+            if not message:
+                for name in _unguarded_in_snippet(found.name, locale, index):
+                    if given is not None and name not in given:
+                        subject = f"snippet '{found.name}' prints answers.{name}, which"
+                        unanswered = _unanswered_message(source, name, index, subject)
+                        errors.append(
+                            source.error(path, unanswered, at_value=True, line_offset=offset, warning=True)
+                        )
+                continue
+        elif isinstance(found, UnguardedAnswer):
+            if given is None or found.name in given or found.name not in index.stored:
+                continue
+            message, warning = _unanswered_message(source, found.name, index), True
+        elif isinstance(found, Reference):
+            if found.root != "answers" or not found.name or index.knows_answer(found.name):
                 continue
             stored = ", ".join(sorted(index.stored)) or "none"
             message = (
@@ -639,5 +778,67 @@ def _template_errors(source: SourceFile, path: Path_, text: str, index: _Index) 
             )
         else:
             message = found.message
-        errors.append(source.error(path, message, at_value=True, line_offset=offset))
+        errors.append(source.error(path, message, at_value=True, line_offset=offset, warning=warning))
     return errors
+
+
+def _unanswered_message(source: SourceFile, name: str, index: _Index, subject: str = "") -> str:
+    shown = f"answers.{name}"
+    store, step = index.stored_at[name]
+    if store is not source:
+        where = f"it is stored only in {store.name}, which a learner may not have taken first"
+    elif source.kind == "course":
+        place = readable_path("/".join(str(part) for part in step))
+        where = f"it is stored at {place}, and a learner can get here without passing that step"
+    else:
+        where = "a learner may read this before any step has stored it"
+    return (
+        f"{subject or shown} may be unanswered here: {where}, so they would read an empty gap; write "
+        f'{{{{ {shown} | default("...") }}}} or put it inside {{% if {shown} %}}...{{% endif %}}'
+    )
+
+
+def _snippet_problem(source: SourceFile, name: str, locale: str, index: _Index) -> tuple[str, bool]:
+    """What is wrong with `{{ snippet("name") }}` in a text of `locale` ("" when nothing), and
+    whether it is only a warning."""
+    if source.kind == "snippets":
+        return "a snippet cannot include another snippet: write that text out here", False
+    if not index.knows("snippet", name):
+        return _unknown("snippet", name, index), False
+    index.used_snippets.add(name)
+    snippet = index.snippets.get(name)
+    locales = frozenset(snippet.variants) if snippet is not None else frozenset({locale})
+    if locale in locales:
+        return "", False
+    message = (
+        f"snippet '{name}' has no '{locale}' text, so this '{locale}' text would show it in "
+        f"{', '.join(sorted(locales))}: add a '{locale}' text to the snippet"
+    )
+    return message, True
+
+
+def _unguarded_in_snippet(name: str, locale: str, index: _Index) -> list[str]:
+    """The stored answers a snippet prints without a default: where it lands decides whether
+    they may be missing."""
+    snippet = index.snippets.get(name)
+    text = snippet.in_locale(locale) if snippet is not None else ""
+    found = [item.name for item in placeholders(text) if isinstance(item, UnguardedAnswer)]
+    return [answer for answer in dict.fromkeys(found) if answer in index.stored]
+
+
+def _unused_snippets(sources: Sequence[SourceFile], index: _Index) -> list[ContentError]:
+    """Snippets no text includes (not told while a file that could not be read may include them)."""
+    if any(file.defines for file in index.unread):
+        return []
+    warnings = []
+    for source in sources:
+        if source.kind != "snippets":
+            continue
+        for path, _text in walk(source.data, "snippets/*"):
+            name = str(path[-1])
+            first = index.defined.get(("snippet", name))
+            if name not in index.used_snippets and first is not None and first[0] is source:
+                call = '{{ snippet("' + name + '") }}'
+                message = f"no text uses snippet '{name}': include it with {call}, or remove it"
+                warnings.append(source.error(path, message, warning=True))
+    return warnings

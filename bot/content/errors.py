@@ -25,10 +25,43 @@ class ContentError:
     """Slash-separated path inside the file, e.g. `lessons/0/steps/2/goto`; "" for the file itself."""
     message: str
     """Plain words an author understands."""
+    warning: bool = False
+    """Worth a look but not wrong (a snippet nobody uses): the content still loads."""
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        message = f"warning: {self.message}" if self.warning else self.message
+        return f"{where}: {readable_path(self.path)}: {message}" if self.path else f"{where}: {message}"
+
+
+_ITEM_NAMES = {
+    "lessons": "lesson",
+    "steps": "step",
+    "choices": "choice",
+    "questions": "question",
+    "options": "option",
+    "entries": "entry",
+    "variants": "variant",
+    "triggers": "trigger",
+    "reminders": "reminder",
+    "holidays": "holiday",
+    "days": "day",
+    "phrasings": "phrasing",
+    "quiz_score": "quiz score",
+}
+"""What one item of each list in content is called, as authors count them."""
+
+
+def readable_path(path: str) -> str:
+    """`lessons/2/steps/1/goto` as "lesson 3, step 2 (lessons/2/steps/1/goto)": authors count
+    from 1, YAML paths from 0, and both are shown; a path without list items stays as it is."""
+    parts = path.split("/")
+    counted = [
+        f"{_ITEM_NAMES[parts[index - 1]]} {int(part) + 1}"
+        for index, part in enumerate(parts)
+        if part.isdigit() and index > 0 and parts[index - 1] in _ITEM_NAMES
+    ]
+    return f"{', '.join(counted)} ({path})" if counted else path
 
 
 def sort_errors(errors: Iterable[ContentError]) -> list[ContentError]:
@@ -37,7 +70,8 @@ def sort_errors(errors: Iterable[ContentError]) -> list[ContentError]:
 
 
 class ContentInvalid(Exception):  # noqa: N818 - the name other code already uses
-    """Raised by `load_content` when any file has any problem; carries every problem found."""
+    """Raised by `load_content` when any file has any problem; carries every problem found
+    (warnings are not problems, and never raise)."""
 
     def __init__(self, errors: Iterable[ContentError]) -> None:
         self.errors: tuple[ContentError, ...] = tuple(sort_errors(errors))
@@ -116,12 +150,18 @@ class SourceFile:
         return node
 
     def error(
-        self, path: Sequence[PathPart], message: str, *, at_value: bool = False, line_offset: int = 0
+        self,
+        path: Sequence[PathPart],
+        message: str,
+        *,
+        at_value: bool = False,
+        line_offset: int = 0,
+        warning: bool = False,
     ) -> ContentError:
         """An error at `path`; `line_offset` moves it down to a line inside a multi-line string."""
         line, column = self.position(path, at_value)
         path_text = "/".join(str(part) for part in path)
-        return ContentError(self.name, line + 1 + line_offset, column + 1, path_text, message)
+        return ContentError(self.name, line + 1 + line_offset, column + 1, path_text, message, warning)
 
 
 DEFAULT_FILE_LOCALE = "en"

@@ -7,6 +7,8 @@ The engine only ever gets a `ContentPack` built from content that passed all of 
 
 from __future__ import annotations
 
+import copy
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,7 +17,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
 from bot.content import model as m
-from bot.content.checks import cross_check, iter_texts
+from bot.content.checks import UnreadFile, cross_check, iter_texts
 from bot.content.errors import ContentError, ContentInvalid, SourceFile, key_text, sort_errors
 from bot.content.schedule_words import (
     Unreadable,
@@ -26,7 +28,9 @@ from bot.content.schedule_words import (
     read_weekdays,
 )
 from bot.content.schema import describe, schema_errors
+from bot.content.snippets import Snippet, put_in, read_snippets
 from bot.content.yaml_guard import RefusedYamlError, load_yaml
+from bot.content.yaml_mistakes import explain
 
 CONTENT_SUFFIXES = (".yaml", ".yml")
 STEP_KEYS = ("say", "image", "link", "ask", "ask_text", "link_customer", "branch", "quiz", "survey", "cta")
@@ -37,14 +41,6 @@ TRUE_LABEL = m.LocalText(
 FALSE_LABEL = m.LocalText(
     {"en": "False", "ko": "거짓", "zh": "错", "ja": "誤り", "es": "Falso", "fr": "Faux", "de": "Falsch"}, "en"
 )
-
-
-_SYNTAX_HINTS = {
-    "mapping values are not allowed here": "; is there a ': ' inside a value? Put that value in quotes",
-    "found character '\\t'": "; indent with spaces, not tabs",
-    "found duplicate key": "; each key may appear once per mapping",
-}
-"""Extra words for the YAML mistakes authors make most."""
 
 
 def find_content_files(paths: Sequence[Path]) -> list[Path]:
@@ -73,12 +69,19 @@ def validate_paths(paths: Sequence[Path], pack: Sequence[Path] = ()) -> list[Con
 def load_content(paths: Sequence[Path], default_locale: str = "en") -> m.ContentPack:
     """The content under `paths` as a `ContentPack`; raises `ContentInvalid` listing every problem."""
     sources, errors = _analyse(paths)
-    if errors:
-        raise ContentInvalid(errors)
+    problems = [error for error in errors if not error.warning]
+    if problems:
+        raise ContentInvalid(problems)
+    snippets: dict[str, Snippet] = {}
+    for source in sources:
+        if source.kind == "snippets":
+            snippets.update(read_snippets(source.data, source.default_locale))
     found: dict[str, dict[str, Any]] = {kind: {} for kind in _BUILDERS}
     for source in sources:
-        item = _BUILDERS[source.kind](source.data, source.default_locale)
-        found[source.kind][item.id] = item
+        if source.kind in _BUILDERS:
+            data = _with_snippets(source, snippets)
+            item = _BUILDERS[source.kind](data, source.default_locale)
+            found[source.kind][item.id] = item
     return m.ContentPack(
         courses=found["course"],
         quizzes=found["quiz"],
@@ -89,6 +92,22 @@ def load_content(paths: Sequence[Path], default_locale: str = "en") -> m.Content
     )
 
 
+def _with_snippets(source: SourceFile, snippets: Mapping[str, Snippet]) -> Mapping[str, Any]:
+    """The file's data with every `{{ snippet("name") }}` in its texts put in, in each text's locale."""
+    if not snippets:
+        return source.data
+    data = copy.deepcopy(dict(source.data))
+    for path, text in iter_texts(source.kind, data):
+        parent: Any = data
+        for part in path[:-1]:
+            parent = parent[part]
+        if isinstance(text, dict):
+            parent[path[-1]] = {locale: put_in(value, locale, snippets) for locale, value in text.items()}
+        elif isinstance(text, str):
+            parent[path[-1]] = put_in(text, source.default_locale, snippets)
+    return data
+
+
 # --- reading and checking -------------------------------------------------------------------
 
 
@@ -96,18 +115,31 @@ def _analyse(paths: Sequence[Path]) -> tuple[list[SourceFile], list[ContentError
     sources: list[SourceFile] = []
     errors: list[ContentError] = []
     failed: dict[str, list[ContentError]] = {}
+    unread: list[UnreadFile] = []
     for path in find_content_files(paths):
         parsed = _parse(path)
-        if isinstance(parsed, list):
-            errors += parsed
+        if isinstance(parsed, UnreadFile):
+            unread.append(parsed)
             continue
         sources.append(parsed)
         problems = schema_errors(parsed)
         if problems:
             failed[parsed.name] = problems
             errors += problems
-    errors += cross_check(sources, failed)
+    errors += cross_check(sources, failed, unread)
     return sources, sort_errors(errors)
+
+
+_TOP_KEY = re.compile(r"^(kind|id):[ \t]*[\"']?([\w-]+)[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def _unread(name: str, text: str | None, line: int, column: int, message: str) -> UnreadFile:
+    """A file that cannot be read, with the kind and id its top-level lines seem to give."""
+    keys: dict[str, str] = {}
+    for match in _TOP_KEY.finditer(text or ""):
+        keys.setdefault(match.group(1), match.group(2))
+    error = ContentError(name, line, column, "", message)
+    return UnreadFile(error, keys.get("kind"), keys.get("id"))
 
 
 def _display(path: Path) -> str:
@@ -124,7 +156,7 @@ MAX_FILE_BYTES = 1 << 20
 (or an attack) that would cost every bot that reads it seconds and memory before any check."""
 
 
-def _parse(path: Path) -> SourceFile | list[ContentError]:
+def _parse(path: Path) -> SourceFile | UnreadFile:
     name = _display(path)
     try:
         size = path.stat().st_size
@@ -133,43 +165,32 @@ def _parse(path: Path) -> SourceFile | list[ContentError]:
                 f"this file is {size / (1 << 20):.1f} MB; a content file may be at most 1 MB: "
                 "split it (one course, quiz or survey per file; FAQ entries over several files)"
             )
-            return [ContentError(name, 1, 1, "", message)]
+            return _unread(name, None, 1, 1, message)
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return [ContentError(name, 1, 1, "", f"cannot read this file: {exc}")]
+        return _unread(name, None, 1, 1, f"cannot read this file: {exc}")
     try:
         tree = load_yaml(text)
     except RefusedYamlError as refused:
-        return [ContentError(name, refused.line + 1, refused.column + 1, "", refused.message)]
+        return _unread(name, text, refused.line + 1, refused.column + 1, refused.message)
     except MarkedYAMLError as exc:
-        return [_syntax_error(name, exc)]
+        explained = explain(text, exc)
+        return _unread(name, text, explained.line, explained.column, explained.message)
     except YAMLError as exc:
-        return [ContentError(name, 1, 1, "", f"YAML syntax error: {exc}")]
+        return _unread(name, text, 1, 1, f"YAML syntax error: {exc}")
     except (ValueError, IndexError) as exc:  # a value its tag cannot hold (`!!float x`, an empty `!!int`)
-        return [ContentError(name, 1, 1, "", f"a tagged value cannot be read ({exc}); remove the `!!` tag")]
+        return _unread(name, text, 1, 1, f"a tagged value cannot be read ({exc}); remove the `!!` tag")
     if tree is None:
-        return [ContentError(name, 1, 1, "", "the file is empty: it needs at least `kind:` and `id:`")]
+        message = "the file is empty: it needs at least `kind:` and `id:`"
+        return UnreadFile(ContentError(name, 1, 1, "", message), None, None, defines=False)
     try:
         data = _plain(tree)
     except RecursionError:  # a backstop: yaml_guard refuses deep nesting while composing
-        return [ContentError(name, 1, 1, "", "the file nests too deep to read; flatten it")]
+        return _unread(name, text, 1, 1, "the file nests too deep to read; flatten it")
     if not isinstance(data, dict):
         message = f"the top level must be a mapping starting with `kind:`, not {describe(data)}"
-        return [ContentError(name, 1, 1, "", message)]
+        return UnreadFile(ContentError(name, 1, 1, "", message), None, None, defines=False)
     return SourceFile(name, tree, data)
-
-
-def _syntax_error(name: str, exc: MarkedYAMLError) -> ContentError:
-    mark, context = exc.problem_mark or exc.context_mark, exc.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    problem = (exc.problem or exc.context or "cannot parse").strip()
-    if exc.context == "expected a single document in the stream":
-        problem = "only one document per file: split the content after '---' into its own file"
-    elif exc.context and context is not None and context is not mark and "duplicate key" not in problem:
-        where = f"line {context.line + 1}, column {context.column + 1}"
-        problem += f" ({exc.context.strip()} that starts at {where})"
-    hint = next((hint for start, hint in _SYNTAX_HINTS.items() if problem.startswith(start)), "")
-    return ContentError(name, line, column, "", f"YAML syntax error: {problem}{hint}")
 
 
 def _plain(node: object) -> object:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -176,7 +177,9 @@ def _answer_shape(path: tuple[PathPart, ...], question: dict[str, object]) -> _F
 
 def _missing(path: tuple[PathPart, ...], key: str) -> _Found:
     if key == "kind" and not path:
-        return _Found(path, "missing 'kind' (one of: course, quiz, survey, faq, campaign)", missing=key)
+        return _Found(
+            path, "missing 'kind' (one of: course, quiz, survey, faq, campaign, snippets)", missing=key
+        )
     return _Found(path, f"missing '{key}'", missing=key)
 
 
@@ -201,7 +204,24 @@ def _type_message(expected: object, instance: object) -> str:
     message = f"expected {_EXPECTED.get(key, key)}, got {describe(instance)}"
     if key in ("string", "string|object") and isinstance(instance, (int, float)):
         message += " (put it in quotes to make it text)"
-    return message
+    return message + _missing_space_hint(key, instance)
+
+
+_NO_SPACE_AFTER_COLON = re.compile(r"^([A-Za-z_][\w-]*):(\S.*)$", re.DOTALL)
+
+
+def _missing_space_hint(expected: str, instance: object) -> str:
+    """`- say:Hello` is one string and `-say: Hello` a mapping: YAML needs a space after the
+    colon of a key and after the dash of a list item."""
+    if expected == "object" and isinstance(instance, str):
+        found = _NO_SPACE_AFTER_COLON.match(instance)
+        if found:
+            return f" (a key needs a space after its colon: `{found.group(1)}: {found.group(2)}`)"
+    if expected == "array" and isinstance(instance, dict) and instance:
+        first = next(iter(instance))
+        if isinstance(first, str) and first.startswith("-") and len(first) > 1:
+            return f" (a list item needs a space after its dash: `- {first[1:]}: ...`)"
+    return ""
 
 
 def _simple_message(validator: object, value: object, instance: object) -> str:

@@ -57,6 +57,23 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class SnippetUse:
+    """`{{ snippet("name") }}`: a shared text put in at load time (see snippets.py)."""
+
+    name: str
+    lineno: int
+
+
+@dataclass(frozen=True)
+class UnguardedAnswer:
+    """`answers.NAME` used without a `default` or an `if` that tests it: fine where every
+    path to the text stores the answer, an empty gap for the learner where one does not."""
+
+    name: str
+    lineno: int
+
+
+@dataclass(frozen=True)
 class TemplateProblem:
     """Something in a template that `validate` must reject; `lineno` is 1-based within the text."""
 
@@ -106,7 +123,7 @@ def _known(learner: LearnerView) -> dict[str, object]:
 
 
 @lru_cache(maxsize=4096)
-def placeholders(source: str) -> tuple[TemplateProblem | Reference, ...]:
+def placeholders(source: str) -> tuple[TemplateProblem | Reference | SnippetUse | UnguardedAnswer, ...]:
     """What `source` refers to, and what is wrong with it, without rendering it."""
     if not has_template(source) and "{#" not in source:
         return ()
@@ -119,6 +136,7 @@ def placeholders(source: str) -> tuple[TemplateProblem | Reference, ...]:
     loop_names = {"loop"} | {name.name for name in tree.find_all(nodes.Name) if name.ctx == "store"}
     found = (
         tuple(_statement_problems(tree))
+        + tuple(_snippet_uses(tree))
         + tuple(_walk(tree, frozenset(loop_names)))
         + tuple(_unhandled_absences(tree, frozenset()))
     )
@@ -158,7 +176,32 @@ def _statement_problems(tree: nodes.Template) -> Iterator[TemplateProblem]:
             yield TemplateProblem(message, statement.lineno)
 
 
+def _is_snippet_call(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name == "snippet"
+
+
+def _snippet_uses(tree: nodes.Template) -> Iterator[TemplateProblem | SnippetUse]:
+    """Each `{{ snippet("name") }}`; a snippet inside an expression cannot be put in as text."""
+    alone = {
+        id(child)
+        for output in tree.find_all(nodes.Output)
+        for child in output.nodes
+        if _is_snippet_call(child)
+    }
+    for call in tree.find_all(nodes.Call):
+        if not _is_snippet_call(call):
+            continue
+        [name] = call.args if len(call.args) == 1 and not call.kwargs else [None]
+        if id(call) in alone and isinstance(name, nodes.Const) and isinstance(name.value, str):
+            yield SnippetUse(name.value, call.lineno)
+        else:
+            message = 'a snippet stands on its own, with its name in quotes: {{ snippet("support_hours") }}'
+            yield TemplateProblem(message, call.lineno)
+
+
 def _walk(node: nodes.Node, loop_names: frozenset[str]) -> Iterator[TemplateProblem | Reference]:
+    if _is_snippet_call(node):
+        return
     if (
         isinstance(node, (nodes.Getattr, nodes.Getitem, nodes.Name))
         and getattr(node, "ctx", "load") == "load"
@@ -231,7 +274,9 @@ _MAPPING_METHODS = ("items", "keys", "values", "get")
 """`learner.attributes.items()` and the like look at every attribute, not at one that may be missing."""
 
 
-def _unhandled_absences(node: nodes.Node, handled: frozenset[str]) -> Iterator[TemplateProblem]:
+def _unhandled_absences(
+    node: nodes.Node, handled: frozenset[str]
+) -> Iterator[TemplateProblem | UnguardedAnswer]:
     """Uses of a learner field that some learners lack (a platform that gives no name, an
     attribute a learner does not have), outside a `default` or an `if` that tests it: the
     text would read "Thank you, !" for them."""
@@ -253,13 +298,19 @@ def _unhandled_absences(node: nodes.Node, handled: frozenset[str]) -> Iterator[T
         return
     field = _learner_field(node)
     if field is not None:
-        if field not in handled:
+        if field in handled:
+            pass
+        elif field.startswith("answers."):
+            yield UnguardedAnswer(field.removeprefix("answers."), node.lineno)
+        else:
             yield TemplateProblem(_absence_message(field), node.lineno)
         return
     yield from _absences_in(node.iter_child_nodes(), handled)
 
 
-def _absences_in(children: Iterable[nodes.Node], handled: frozenset[str]) -> Iterator[TemplateProblem]:
+def _absences_in(
+    children: Iterable[nodes.Node], handled: frozenset[str]
+) -> Iterator[TemplateProblem | UnguardedAnswer]:
     for child in children:
         yield from _unhandled_absences(child, handled)
 
@@ -271,13 +322,15 @@ def _fields_in(node: nodes.Node) -> frozenset[str]:
 
 
 def _learner_field(node: nodes.Node) -> str | None:
-    """ "first_name", "name" or "attributes.plan" when `node` reads one (fields every learner
-    has, `locale` and `platform`, and attributes named at run time are not tracked)."""
+    """ "first_name", "name", "attributes.plan" or "answers.team" when `node` reads one (fields
+    every learner has, `locale` and `platform`, and names given at run time are not tracked)."""
     if not isinstance(node, (nodes.Getattr, nodes.Getitem)):
         return None
     base, attrs, _rest = _unwind(node)
-    if not isinstance(base, nodes.Name) or base.name != "learner" or not attrs:
+    if not isinstance(base, nodes.Name) or base.name not in ("learner", "answers") or not attrs:
         return None
+    if base.name == "answers":
+        return f"answers.{attrs[0]}" if attrs[0] not in (None, *_MAPPING_METHODS) else None
     if attrs[0] in ("first_name", "name"):
         return attrs[0]
     if attrs[0] == "attributes" and len(attrs) > 1 and attrs[1] not in (None, *_MAPPING_METHODS):

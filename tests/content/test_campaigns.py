@@ -282,7 +282,8 @@ MISTAKES = {
         "8:5: sends/message/button: no 'en' text, the file's default_locale (this text has: ko)"
     ),
     "message-placeholder.yaml": (
-        f"10:15: variants/0/sends/message/text: unknown placeholder 'user.name'; templates can use {ALLOWED}"
+        "10:15: variant 1 (variants/0/sends/message/text): unknown placeholder 'user.name'; templates can "
+        f"use {ALLOWED}"
     ),
     "nps-band.yaml": (
         "6:9: segment/nps/0: expected one of: promoter, passive, detractor, got 'promoters'; "
@@ -299,7 +300,8 @@ MISTAKES = {
         "`at_least`"
     ),
     "quiz-score-without-bounds.yaml": (
-        "6:16: segment/quiz_score/0: say which scores of 'mini-check' count: `at_least: 60`, `below: 50`, "
+        "6:16: quiz score 1 (segment/quiz_score/0): say which scores of 'mini-check' count: `at_least: 60`, "
+        "`below: 50`, "
         "or both"
     ),
     "sends-and-variants.yaml": (
@@ -347,7 +349,7 @@ MISTAKES = {
         "known quizzes: mini-check)"
     ),
     "unknown-survey.yaml": (
-        "8:13: variants/0/sends/survey: there is no survey with id 'mini-srvey' (did you mean "
+        "8:13: variant 1 (variants/0/sends/survey): there is no survey with id 'mini-srvey' (did you mean "
         "'mini-survey'? known surveys: mini-survey)"
     ),
     "url-no-host.yaml": (
@@ -359,15 +361,20 @@ MISTAKES = {
         "or https:// and contain no spaces"
     ),
     "variant-called-holdout.yaml": (
-        "6:6: variants/0/id: 'holdout' is what the control group is called in reports; name this variant "
+        "6:6: variant 1 (variants/0/id): 'holdout' is what the control group is called in reports; name this "
+        "variant "
         "otherwise"
     ),
-    "variant-duplicate-id.yaml": "7:6: variants/1/id: duplicate variant id 'a' (already used on line 6)",
+    "variant-duplicate-id.yaml": (
+        "7:6: variant 2 (variants/1/id): duplicate variant id 'a' (already used on line 6)"
+    ),
     "variant-id-too-long.yaml": (
-        "6:6: variants/0/id: variant id 'the-lesson-about-automations-first' has 34 characters; at most 32"
+        "6:6: variant 1 (variants/0/id): variant id 'the-lesson-about-automations-first' has 34 characters; "
+        "at most 32"
     ),
     "variant-zero-share.yaml": (
-        "7:13: variants/1/share: a variant's share must be more than 0 (one nobody gets can be removed)"
+        "7:13: variant 2 (variants/1/share): a variant's share must be more than 0 (one nobody gets can be "
+        "removed)"
     ),
     "when-word.yaml": "6:1: when: expected 'now', got a string ('tomorrow')",
     "window-backwards.yaml": (

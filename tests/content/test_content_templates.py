@@ -7,7 +7,14 @@ import logging
 import pytest
 
 from bot.content.model import LocalText
-from bot.content.templates import LearnerView, Reference, TemplateProblem, placeholders, render_text
+from bot.content.templates import (
+    LearnerView,
+    Reference,
+    TemplateProblem,
+    UnguardedAnswer,
+    placeholders,
+    render_text,
+)
 
 ADA = LearnerView(
     first_name="Ada", name="Ada Lovelace", locale="en", platform="telegram", attributes={"plan": "free"}
@@ -94,6 +101,8 @@ def test_placeholders_reports_references_and_problems() -> None:
         Reference("learner", "first_name", 1),
         Reference("answers", "role", 1),
         Reference("answers", "team size", 1),
+        UnguardedAnswer("role", 1),
+        UnguardedAnswer("team size", 1),
     )
     loops = placeholders(
         "{% for key, value in learner.attributes.items() %}{{ key }}={{ loop.index }}{% endfor %}"

@@ -54,7 +54,8 @@ def test_validate_reports_a_bomb_at_its_line(tmp_path: Path, monkeypatch: pytest
         encoding="utf-8",
     )
     assert [str(error) for error in validate_paths([tmp_path])] == [
-        "c.yaml:8:14: lessons/0/steps/0/say: this template does too much work for one message "
+        "c.yaml:8:14: lesson 1, step 1 (lessons/0/steps/0/say): this template does too much work for one "
+        "message "
         "(a string of 1000000000 characters); keep texts short and loops small"
     ]
 

@@ -65,16 +65,18 @@ def test_five_mistakes_are_five_problems_in_one_run(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr == ""
     assert result.stdout.splitlines() == [
-        "content/course.yaml:6:5: lessons/0/titel: unknown key 'titel' (did you mean 'title'? "
+        "content/course.yaml:6:5: lesson 1 (lessons/0/titel): unknown key 'titel' (did you mean 'title'? "
         "allowed here: id, title, steps)",
-        "content/course.yaml:9:9: lessons/0/steps/0/goto: goto 'nowhere' points nowhere: "
+        "content/course.yaml:9:9: lesson 1, step 1 (lessons/0/steps/0/goto): goto 'nowhere' points nowhere: "
         "lesson 'one' has no step with id 'nowhere' (none of its steps has an id)",
-        "content/course.yaml:12:5: lessons/1/title: expected text (a string, or a map of locale to "
+        "content/course.yaml:12:5: lesson 2 (lessons/1/title): expected text (a string, or a map of locale "
+        "to "
         "string), got a number (2) (put it in quotes to make it text)",
-        "content/quiz.yaml:6:5: questions/0: question 'q' has no correct option: mark one with "
+        "content/quiz.yaml:6:5: question 1 (questions/0): question 'q' has no correct option: mark one with "
         "`correct: true`",
-        "content/survey.yaml:4:1: YAML syntax error: expected ',' or ']', but got '<stream end>' "
-        "(while parsing a flow sequence that starts at line 3, column 8)",
+        "content/survey.yaml:3:8: the [ here starts a list that is not closed as YAML expects: close "
+        "it with ] on this line, separating items with commas; if the text is meant to start with [, "
+        'put it in quotes: "[oops"',
         "5 problems in 3 files",
     ]
 
@@ -94,7 +96,7 @@ def test_one_file_reports_only_its_own_problems(tmp_path: Path) -> None:
     result = lessonloop("content/quiz.yaml", cwd=tmp_path)
 
     assert result.stdout.splitlines() == [
-        "content/quiz.yaml:6:5: questions/0: question 'q' has no correct option: mark one with "
+        "content/quiz.yaml:6:5: question 1 (questions/0): question 'q' has no correct option: mark one with "
         "`correct: true`",
         "1 problem in 1 file",
     ]

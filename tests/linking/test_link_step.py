@@ -49,9 +49,11 @@ def test_a_step_without_its_prompt_is_reported_at_its_line(tmp_path: Path) -> No
     )
 
     assert [str(error).removeprefix(str(tmp_path)) for error in validate_paths([course])] == [
-        "/course.yaml:8:9: lessons/0/steps/0/link_customer: missing 'prompt'",
-        "/course.yaml:8:25: lessons/0/steps/0/link_customer/text: unknown key 'text' (allowed here: prompt)",
-        "/course.yaml:9:33: lessons/0/steps/1/link_customer/prompt: 'answers.nope' is not stored by any "
+        "/course.yaml:8:9: lesson 1, step 1 (lessons/0/steps/0/link_customer): missing 'prompt'",
+        "/course.yaml:8:25: lesson 1, step 1 (lessons/0/steps/0/link_customer/text): unknown key 'text' "
+        "(allowed here: prompt)",
+        "/course.yaml:9:33: lesson 1, step 2 (lessons/0/steps/1/link_customer/prompt): 'answers.nope' is not "
+        "stored by any "
         "step: add `store_as: nope` to an ask or ask_text step (stored answers: none)",
     ]
 
