@@ -1,0 +1,47 @@
+"""A lesson whose every turn sends four messages: three short texts and a "Next" button.
+
+For a learner who runs ahead of the paced replies (tests/telegram/test_telegram_fast_presses.py,
+bench/telegram_latency.py): every message names its step, so the order they arrive in shows
+whether any turn's replies overtook another's.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.content.loader import load_content
+from bot.content.model import ContentPack
+
+COURSE = "drill"
+STEPS = 40
+PARTS = 3
+STEP = re.compile(r"^Step (\d+)")
+
+
+def part(step: int, number: int) -> str:
+    return f"Step {step} · {number}/{PARTS}"
+
+
+def prompt(step: int) -> str:
+    return f"Step {step}: ready?"
+
+
+def drill_content(folder: Path) -> ContentPack:
+    """The drill course, written under `folder` and loaded."""
+    lines = [
+        "kind: course",
+        f"id: {COURSE}",
+        "title: Drill",
+        "lessons:",
+        "  - id: drill",
+        "    title: Drill",
+        "    steps:",
+    ]
+    for step in range(1, STEPS + 1):
+        lines += [f'      - say: "{part(step, number)}"' for number in range(1, PARTS + 1)]
+        lines.append(f'      - ask: {{text: "{prompt(step)}", choices: [{{label: Next}}]}}')
+    courses = folder / "courses"
+    courses.mkdir(parents=True, exist_ok=True)
+    (courses / "drill.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return load_content([folder])
