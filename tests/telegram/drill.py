@@ -7,14 +7,19 @@ whether any turn's replies overtook another's.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content.loader import load_content
 from bot.content.model import ContentPack
+from tests.telegram.fake_bot_api import FakeTelegram
+from tests.telegram.fake_chats import Person
 
 COURSE = "drill"
-STEPS = 40
+STEPS = 60
 PARTS = 3
 STEP = re.compile(r"^Step (\d+)")
 
@@ -45,3 +50,28 @@ def drill_content(folder: Path) -> ContentPack:
     courses.mkdir(parents=True, exist_ok=True)
     (courses / "drill.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return load_content([folder])
+
+
+@dataclass(frozen=True)
+class Pressed:
+    query_id: str
+    update_id: int
+    at: float
+    """`time.monotonic()` when the learner pressed."""
+
+
+async def press_every(fake: FakeTelegram, person: Person, presses: int, every_s: float) -> list[Pressed]:
+    """Press the newest button on screen every `every_s` (skipping a moment with none)."""
+    pressed: list[Pressed] = []
+    due = time.monotonic()
+    while len(pressed) < presses:
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
+        due += every_s
+        shown = [m for m in fake.transcript(person) if any(b.callback_data for b in m.buttons)]
+        if not shown:
+            continue
+        message = shown[-1]
+        at = time.monotonic()
+        update_id = await fake.press(person, message.message_id, str(message.buttons[0].callback_data))
+        pressed.append(Pressed(fake.updates[update_id]["callback_query"]["id"], update_id, at))
+    return pressed

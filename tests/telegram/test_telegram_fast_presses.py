@@ -13,7 +13,6 @@ would be two processes of one bot, which must talk to one Telegram).
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -27,8 +26,7 @@ from bot.phrases import phrase
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.postgres_schemas import fresh_schema_url
-from tests.telegram.drill import COURSE, PARTS, STEP, drill_content, part, prompt
-from tests.telegram.fake_bot_api import FakeTelegram
+from tests.telegram.drill import COURSE, PARTS, STEP, Pressed, drill_content, part, press_every, prompt
 from tests.telegram.fake_chats import Person
 from tests.telegram.harness import Learner, Mode, World, telegram_world
 
@@ -37,24 +35,6 @@ BOB = Person(51102, "Bob", "Ray", language_code="en")
 PRESSES = 5
 EVERY_S = 0.5
 ANSWERED_WITHIN_S = 1.0
-
-
-async def press_every(fake: FakeTelegram, person: Person, presses: int, every_s: float) -> dict[str, float]:
-    """Press the newest button on screen every `every_s` (skipping a moment with none):
-    when each press was made, by its callback query id."""
-    pressed: dict[str, float] = {}
-    due = time.monotonic()
-    while len(pressed) < presses:
-        await asyncio.sleep(max(0.0, due - time.monotonic()))
-        due += every_s
-        shown = [m for m in fake.transcript(person) if any(b.callback_data for b in m.buttons)]
-        if not shown:
-            continue
-        message = shown[-1]
-        at = time.monotonic()
-        update_id = await fake.press(person, message.message_id, str(message.buttons[0].callback_data))
-        pressed[fake.updates[update_id]["callback_query"]["id"]] = at
-    return pressed
 
 
 def step_of(text: str) -> int:
@@ -85,6 +65,7 @@ async def a_fast_learner(engine: Engine, mode: Mode, person: Person) -> None:
         learner = Learner(world, person)
         await learner.say(f"/start {COURSE}")
         pressed = await press_every(world.fake, person, PRESSES, EVERY_S)
+        await world.fake.handled(pressed[-1].update_id)  # stored: its work is now in hand
         await world.bot.drained()
         assert_answered_at_once(world, pressed)
         texts = [m.text for m in learner.transcript() if m.from_bot]
@@ -92,11 +73,11 @@ async def a_fast_learner(engine: Engine, mode: Mode, person: Person) -> None:
         assert prompt(2) in " ".join(texts), texts  # it did get through the lesson, not only stale presses
 
 
-def assert_answered_at_once(world: World, pressed: dict[str, float]) -> None:
+def assert_answered_at_once(world: World, pressed: list[Pressed]) -> None:
     answers = world.fake.called("answerCallbackQuery")
     answered = {str(call.params["callback_query_id"]): call.at for call in answers}
     assert len(answers) == len(pressed) == len(answered)  # one answer per press
-    late = {query: round(answered[query] - at, 3) for query, at in pressed.items()}
+    late = {press.query_id: round(answered[press.query_id] - press.at, 3) for press in pressed}
     assert all(seconds <= ANSWERED_WITHIN_S for seconds in late.values()), late
 
 
