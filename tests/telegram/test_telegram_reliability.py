@@ -264,3 +264,27 @@ def test_a_press_whose_data_names_no_button_is_answered_once_and_told_in_the_cha
             assert ann.transcript()[-2].buttons == menu.buttons  # the menu is left to be pressed
 
     asyncio.run(scenario())
+
+
+def test_a_press_answered_while_telegram_asks_to_wait_is_answered_once_after_the_wait(engine: Engine) -> None:
+    """The edge's answer keeps to no chat's pace, but to a 429's pause it does: refused,
+    it waits as long as Telegram said, then goes through, once."""
+
+    async def scenario() -> None:
+        async with telegram_world(engine, "polling") as world:
+            world.expect_refusals = True
+            ann = TelegramLearner(world, ANN)
+            await ann.say("/start")
+            world.fake.fail_next(
+                "answerCallbackQuery", ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+            )
+            await ann.press("Getting started with Tasklane")
+            refused, answered = (
+                world.fake.called("answerCallbackQuery", ok=False),
+                world.fake.called("answerCallbackQuery"),
+            )
+            assert (len(refused), len(answered)) == (1, 1)
+            assert answered[0].at - refused[0].at >= 1
+            assert all(world.fake.answered_queries.values())
+
+    asyncio.run(scenario())
