@@ -4,7 +4,8 @@ Both ways in store each update in the inbox first (`TelegramBot.store`); only th
 confirmed to Telegram (the webhook's 200, the next polling offset), so a crash after that
 loses nothing: the stored update is finished by a restart or by another process, and one
 taken over after its engine turn had committed shows the learner where they are instead.
-The work then ends in `TelegramBot.handle`: one learner's updates run one at a time in the
+A learner's press is answered as soon as it is stored (`presses`), whatever waits in the
+learner's lane. The work then ends in `TelegramBot.handle`: one learner's updates run one at a time in the
 order they came (a poll answer, which names no chat, queues behind the messages of the
 learner's private chat), different learners side by side. PTB routes each update to a
 handler here that turns it into an `InboundEvent` (`events`), runs the engine in
