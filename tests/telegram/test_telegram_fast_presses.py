@@ -4,8 +4,9 @@ spinning at once, and the replies, paced at one message a second, still come in 
 Real pacing (a burst of five per chat, then one a second): each turn of the drill lesson
 sends four messages and edits the pressed one, so the replies fall further behind with
 each press, while `answerCallbackQuery`, sent when the update is stored, does not. The
-learner presses the newest button on screen every half second (an older one again when its
-turn's replies have not come yet: a stale press, told in the chat); by long polling and by
+learner presses the newest button on screen every half second: the same one again while
+its turn's replies have not come (a stale press, told in the chat), none at a moment when
+the edit has taken the buttons away and the next prompt is still on its way; by long polling and by
 webhook at once, each with its own fake Telegram and database (two bots sharing one inbox
 would be two processes of one bot, which must talk to one Telegram).
 """
