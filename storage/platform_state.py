@@ -103,6 +103,16 @@ def forget_messages_before(session: Session, platform: str, cutoff: datetime) ->
     return int(result.rowcount)
 
 
+def forget_kind_before(session: Session, platform: str, kind: str, cutoff: datetime) -> int:
+    """Delete the platform's rows of `kind` older than `cutoff`; returns how many went."""
+    result = session.connection().execute(
+        delete(_MESSAGES).where(
+            and_(_MESSAGES.c.platform == platform, _MESSAGES.c.kind == kind, _MESSAGES.c.created_at < cutoff)
+        )
+    )
+    return int(result.rowcount)
+
+
 def _upserts(table: Table, keys: list[str], updated: list[str]) -> dict[str, Insert]:
     """Per dialect, `INSERT ... ON CONFLICT (keys) DO UPDATE SET updated = excluded.updated`,
     built once: these run on every update, and building one costs more than running it."""

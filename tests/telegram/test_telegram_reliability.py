@@ -236,3 +236,55 @@ def test_a_caption_longer_than_telegram_takes_arrives_whole(database: Database, 
             assert " ".join(shown) == caption  # the photo's caption, then the rest: nothing cut off
 
     asyncio.run(scenario())
+
+
+def test_a_press_whose_data_names_no_button_is_answered_once_and_told_in_the_chat(engine: Engine) -> None:
+    """A digest the bot no longer knows (its record forgotten): the spinner stops like any
+    other, and the learner reads in the chat that the button has expired."""
+
+    async def scenario() -> None:
+        async with telegram_world(engine, "polling") as world:
+            ann = TelegramLearner(world, ANN)
+            await ann.say("/start")
+            menu = next(m for m in reversed(ann.transcript()) if m.buttons)
+            world.fake.answered_queries["77"] = False
+            query = {
+                "id": "77",
+                "from": ANN.as_user(),
+                "message": menu.as_json(),
+                "chat_instance": "ci",
+                "data": "#" + "0" * 40,
+            }
+            await world.fake.handled(await world.fake.push({"callback_query": query}))
+            await world.bot.drained()
+            assert [
+                call.params["callback_query_id"] for call in world.fake.called("answerCallbackQuery")
+            ] == ["77"]
+            assert ann.visible()[-1] == "bot: That button has expired."
+            assert ann.transcript()[-2].buttons == menu.buttons  # the menu is left to be pressed
+
+    asyncio.run(scenario())
+
+
+def test_a_press_answered_while_telegram_asks_to_wait_is_answered_once_after_the_wait(engine: Engine) -> None:
+    """The edge's answer keeps to no chat's pace, but to a 429's pause it does: refused,
+    it waits as long as Telegram said, then goes through, once."""
+
+    async def scenario() -> None:
+        async with telegram_world(engine, "polling") as world:
+            world.expect_refusals = True
+            ann = TelegramLearner(world, ANN)
+            await ann.say("/start")
+            world.fake.fail_next(
+                "answerCallbackQuery", ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+            )
+            await ann.press("Getting started with Tasklane")
+            refused, answered = (
+                world.fake.called("answerCallbackQuery", ok=False),
+                world.fake.called("answerCallbackQuery"),
+            )
+            assert (len(refused), len(answered)) == (1, 1)
+            assert answered[0].at - refused[0].at >= 1
+            assert all(world.fake.answered_queries.values())
+
+    asyncio.run(scenario())

@@ -4,7 +4,8 @@ Both ways in store each update in the inbox first (`TelegramBot.store`); only th
 confirmed to Telegram (the webhook's 200, the next polling offset), so a crash after that
 loses nothing: the stored update is finished by a restart or by another process, and one
 taken over after its engine turn had committed shows the learner where they are instead.
-The work then ends in `TelegramBot.handle`: one learner's updates run one at a time in the
+A learner's press is answered as soon as it is stored (`presses`), whatever waits in the
+learner's lane. The work then ends in `TelegramBot.handle`: one learner's updates run one at a time in the
 order they came (a poll answer, which names no chat, queues behind the messages of the
 learner's private chat), different learners side by side. PTB routes each update to a
 handler here that turns it into an `InboundEvent` (`events`), runs the engine in
@@ -47,6 +48,7 @@ from bot.adapters.telegram.lanes import Lanes
 from bot.adapters.telegram.learners import TelegramLearners
 from bot.adapters.telegram.pacing import Pacing
 from bot.adapters.telegram.polling import LONG_POLL_S, Poller, PollingBot
+from bot.adapters.telegram.presses import PressAnswers, forget_old_answers, learners_press
 from bot.adapters.telegram.settings import (
     TelegramConfigError,
     TelegramSettings,
@@ -137,6 +139,7 @@ class TelegramBot:
         self.application = build_application(settings, pacing)
         self.threads = DatabaseWork(core.database, name="telegram")
         self.delivery = Delivery(self.application.bot, self.threads)
+        self.presses = PressAnswers(self.application.bot, self.threads)
         self.long_poll_s = long_poll_s
         self.lanes = Lanes(self._on_lane_error)
         self.inbox: InboxWorker[None] = InboxWorker(
@@ -192,6 +195,7 @@ class TelegramBot:
             await self._server.stop()
         await self.inbox.close()
         await self.lanes.drained()
+        await self.presses.sent()
         self.threads.close()
 
     async def deliver_due(self) -> int:
@@ -202,10 +206,11 @@ class TelegramBot:
         """Return once every update stored so far is handled and its replies are sent."""
         await self.inbox.drained()
         await self.lanes.drained()
+        await self.presses.sent()
 
     async def store(self, update: Update) -> None:
-        """Commit an update to the inbox (a redelivered one is dropped there); the work
-        follows, in `_work`."""
+        """Commit an update to the inbox (a redelivered one is dropped there), then answer
+        the learner's press in it at once (`presses`); the work follows, in `_work`."""
         learner = events.learner_of(update)
         arrival = Arrival(
             platform=PLATFORM,
@@ -215,12 +220,18 @@ class TelegramBot:
             payload=json.dumps(update.to_dict()),
             received_at=datetime.now(UTC),
         )
-        await self.inbox.receive(arrival)
+        self.presses.expect(update)
+        stored = False
+        try:
+            stored = await self.inbox.receive(arrival)
+        finally:
+            self.presses.stored(update, new=stored)
 
     async def _work(self, entry: Entry) -> None:
         """One stored update, done when its replies are sent: a crash before that leaves
         it to be taken over."""
         update = Update.de_json(json.loads(entry.payload), self.application.bot)
+        await self.presses.answer_unless_answered(update)
         taken_over = _TAKEN_OVER.set(entry.attempts > 1)
         try:
             await self.handle(update)
@@ -255,11 +266,16 @@ class TelegramBot:
             data = found.details.get("data", "") if found else ""
         prompt_id, choice_id = render.parse_callback_data(data)
         message = query.message
-        event = events.from_press(update, choice_id, datetime.now(UTC)) if choice_id else None
-        if event is None or not isinstance(message, Message):
-            await query.answer()
+        # Data that names no choice (a digest no longer known) is a button that has expired:
+        # the engine says so in the chat, as for any stale press, and shows where we are.
+        event = events.from_press(update, choice_id, datetime.now(UTC))
+        if event is None or message is None:
+            if learners_press(update) is None:  # in a group: not answered at the edge
+                await query.answer()
             return
-        press = Press(query.id, message.message_id, message.text_html, prompt_id)
+        press = None
+        if isinstance(message, Message) and choice_id:
+            press = Press(message.message_id, message.text_html, prompt_id)
         await self._turn(event, Target(chat_id=message.chat.id, user_id=query.from_user.id, press=press))
 
     async def _on_poll_answer(self, update: Update, _context: Context) -> None:
@@ -323,6 +339,7 @@ class TelegramBot:
     def _forget_before(self, cutoff: datetime) -> None:
         with self._database.transaction() as session:
             forget_messages_before(session, PLATFORM, cutoff)
+            forget_old_answers(session, datetime.now(UTC))
 
 
 def _nothing_to_save(_session: object, _saved: object) -> None:

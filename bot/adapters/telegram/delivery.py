@@ -1,6 +1,6 @@
 """Sending one turn's replies to a Telegram chat, in order, and remembering what was sent.
 
-A pressed button's spinner is stopped first (`answerCallbackQuery`). A `ChoiceAccepted`
+A pressed button's spinner was stopped when its update came (`presses`). A `ChoiceAccepted`
 edits the message whose button was chosen so it shows the choice and has no buttons left;
 ticking an option of a multiple-answer question edits the keyboard in place. Prompts and
 quiz polls are recorded (`storage.platform_state`) so a typed answer can still find the
@@ -55,9 +55,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Press:
-    """The button press being answered: its query, and the message it was on."""
+    """The button pressed: the message it was on, and that message's prompt."""
 
-    query_id: str
     message_id: int
     shown_html: str
     prompt_id: str
@@ -123,8 +122,6 @@ class Delivery:
         counting = _FAILED.set(failed)
         blocked = False
         try:
-            if target.press is not None:
-                await self._post("answerCallbackQuery", {"callback_query_id": target.press.query_id})
             for reply in replies:
                 await self._render(turn, reply)
         except _BlockedError:

@@ -63,7 +63,8 @@ def from_message(update: Update, now: datetime) -> InboundEvent | None:
 
 
 def from_press(update: Update, choice_id: str, now: datetime) -> InboundEvent | None:
-    """A pressed inline button in a private chat, already decoded to the engine's choice id."""
+    """A pressed inline button in a private chat, already decoded to the engine's choice id
+    ("" for data that names none: the engine answers it as a button that has expired)."""
     query = update.callback_query
     message = query.message if query else None
     if query is None or message is None or message.chat.type != ChatType.PRIVATE:

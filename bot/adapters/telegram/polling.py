@@ -117,7 +117,7 @@ class Poller:
                 log.exception("skipping update %s, which could not be read: %.500r", _update_id(item), item)
         await asyncio.gather(*(self.handle(update) for update in updates))
         offset = max(_update_id(item) for item in raw) + 1
-        await self.threads.run(self._save_offset, offset)
+        await self.threads.run_urgent(self._save_offset, offset)  # the next getUpdates waits for it
         return offset
 
     def _load_offset(self) -> int | None:

@@ -31,6 +31,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.adapters.telegram.presses import learners_press
 from bot.handoff.cases import REASONS
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.dispatch import Dispatcher, Posted, SupportDestination
@@ -143,7 +144,8 @@ class TelegramSupport:
             raise ApplicationHandlerStop
         message = query.message
         if not isinstance(message, Message) or message.chat.id != self._chat_id:
-            await query.answer()
+            if learners_press(update) is None:  # a learner's was answered when it came
+                await query.answer()
             raise ApplicationHandlerStop
         by = f"telegram:{query.from_user.id}"
         case = await asyncio.to_thread(self._desk.resolve, int(matched.group(1)), by)
