@@ -5,7 +5,9 @@ quiz means (the author's choice), the course's description, and `start COURSE/LE
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +16,9 @@ from bot.content.loader import load_content
 from bot.content.model import ContentPack
 from bot.engine import Engine
 from bot.messages import ChoiceAccepted, ChoicePrompt, QuizQuestionReply, TextReply
+from bot.metrics.learning import FunnelStep, learning_report
+from bot.metrics.periods import period_containing
+from bot.metrics.segment import ReportSegment
 from bot.phrases import phrase
 from storage.db import Database
 from storage.models import Enrolment, Interaction, SurveyAnswer
@@ -137,7 +142,9 @@ def test_a_skipped_lesson_is_recorded_as_skipped_and_not_counted(chat: Chat, dat
     assert chat.say("progress")[0] == TextReply("Your progress:\n• Tour: 0 of 3 lessons")
 
 
-def test_a_course_ended_with_a_lesson_skipped_is_not_completed(chat: Chat, database: Database) -> None:
+def test_a_course_ended_with_a_lesson_skipped_is_not_completed(
+    chat: Chat, database: Database, pack: ContentPack
+) -> None:
     chat.say("courses")
     chat.press("Tour")
     for label in ("Skip this lesson", "Next lesson", "True", "5", "Next lesson", "True", "True"):
@@ -147,6 +154,18 @@ def test_a_course_ended_with_a_lesson_skipped_is_not_completed(chat: Chat, datab
     ended = enrolment(database)
     assert (ended.status, ended.completed_at, ended.completed_lessons) == ("ended", None, ["basics", "deep"])
     assert "course_completed" not in [kind for kind, _ in marks(database)]
+    week = period_containing("week", date(2026, 11, 24), ZoneInfo("UTC"))
+    with database.transaction() as session:
+        report = learning_report(
+            session,
+            week,
+            ReportSegment(),
+            datetime(2026, 12, 1, tzinfo=UTC),
+            "en",
+            courses=(pack.courses["tour"],),
+        )
+    assert (report.enrolments, report.completed) == (1, 0)
+    assert report.funnel[0] == FunnelStep("tour", "intro", reached=1, completed=0)
 
 
 def test_a_quiz_that_must_be_passed_offers_only_a_retry_until_it_is(chat: Chat, database: Database) -> None:
