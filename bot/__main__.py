@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from bot.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
     from bot.bootstrap import Core
+    from bot.content.model import ContentPack
     from bot.engine import Engine
     from bot.messages import Reply
     from bot.web.dashboard.settings import DashboardSettings
@@ -34,6 +36,16 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (a statement per comm
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--learner", help="your name; the same name continues the same learner's progress")
     chat.add_argument("--locale", help="your language, e.g. en or ko")
+    chat.add_argument("--course", help="start this course's lesson (--lesson) at once, in order or not")
+    chat.add_argument("--lesson", help="with --course: the lesson to start (default: the first)")
+    chat.add_argument(
+        "--fresh", action="store_true", help="as a throwaway learner, in a database deleted afterwards"
+    )
+    preview = commands.add_parser(
+        "preview", help="authors: take one lesson from its first step as a throwaway learner"
+    )
+    preview.add_argument("target", metavar="COURSE[/LESSON]", help="the course, or one lesson of it")
+    preview.add_argument("--locale", help="the learner's language, e.g. en or ko")
     serve = commands.add_parser("serve", help="serve learners on every configured platform")
     serve.add_argument("--host", default="0.0.0.0", help="the local address to listen on")  # noqa: S104
     serve.add_argument("--port", type=int, default=8080, help="the local port for every HTTP route")
@@ -172,7 +184,30 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0912 (a branch p
         return _faq_report(settings, arguments.days)
     if arguments.command == "faq":
         return _faq_gaps(settings, arguments.days, arguments.limit)
-    return _chat(settings, arguments.learner, arguments.locale)
+    return _chat_command(settings, arguments)
+
+
+def _chat_command(settings: Settings, arguments: argparse.Namespace) -> int:
+    """`chat`, and `preview`: `chat --course C --lesson L --fresh` by another name."""
+    if arguments.command == "preview":
+        course_id, _, lesson_id = arguments.target.partition("/")
+        return _chat(settings, None, arguments.locale, Opening(course_id, lesson_id or None, fresh=True))
+    if arguments.lesson and not arguments.course:
+        print("lessonloop: --lesson needs --course beside it", file=sys.stderr)
+        return 2
+    opening = Opening(arguments.course, arguments.lesson, fresh=arguments.fresh)
+    started = arguments.course is not None or arguments.fresh
+    return _chat(settings, arguments.learner, arguments.locale, opening if started else None)
+
+
+@dataclass(frozen=True)
+class Opening:
+    """Where `chat` starts instead of the course list: a course's lesson, taken in any order,
+    perhaps as a throwaway learner (`preview`, `chat --fresh`) whose database goes afterwards."""
+
+    course_id: str | None
+    lesson_id: str | None
+    fresh: bool
 
 
 def _validate(paths: list[Path], content_dir: Path) -> int:
@@ -215,7 +250,7 @@ def _upgrade(settings: Settings) -> int:
 
 
 @contextmanager
-def _core(settings: Settings) -> Iterator[Core]:
+def _core(settings: Settings, *, every_lesson_open: bool = False) -> Iterator[Core]:
     """The core on the configured content and database (`bot.bootstrap`); exits with a clear
     message if either is not ready, and closes the database afterwards."""
     from datetime import timedelta
@@ -244,6 +279,7 @@ def _core(settings: Settings) -> Iterator[Core]:
             link_secret=settings.link_secret,
             public_url=settings.public_url,
             attribution_days=settings.attribution_days,
+            every_lesson_open=every_lesson_open,
         )
     finally:
         database.dispose()
@@ -405,16 +441,25 @@ def _link(settings: Settings, arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _chat(settings: Settings, learner: str | None, locale: str | None) -> int:
+def _chat(settings: Settings, learner: str | None, locale: str | None, opening: Opening | None = None) -> int:
     import asyncio
     import contextlib
+    import tempfile
 
     from bot.adapters.console import ConsoleLearners, chat
     from bot.adapters.database_work import DatabaseWork
     from bot.delivery.outbox import LearnerOutbox
     from bot.delivery.sweep import DueSweep
 
-    with _core(settings) as core, contextlib.closing(DatabaseWork(core.database, name="chat")) as work:
+    with contextlib.ExitStack() as stack:
+        if opening is not None and opening.fresh:
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="lessonloop-preview-"))
+            settings = replace(settings, database_url=f"sqlite:///{folder}/preview.db")
+        core = stack.enter_context(_core(settings, every_lesson_open=opening is not None))
+        first_line = _first_line(core.content, opening)
+        if first_line is None:
+            return 2
+        work = stack.enter_context(contextlib.closing(DatabaseWork(core.database, name="chat")))
         sweep, screen = DueSweep(core.database, clock=core.clock), ConsoleLearners()
         outbox = LearnerOutbox(work, screen, core.reach_out, clock=core.clock, lease=core.outbox_lease)
 
@@ -425,10 +470,31 @@ def _chat(settings: Settings, learner: str | None, locale: str | None) -> int:
             return screen.take(conversation_id)
 
         try:
-            chat(core.engine.handle, learner=learner, locale=locale, due=due)
+            chat(core.engine.handle, learner=learner, locale=locale, due=due, first_line=first_line)
         except KeyboardInterrupt:
             print()
     return 0
+
+
+def _first_line(content: ContentPack, opening: Opening | None) -> str | None:
+    """What the terminal sends first: `start`, or `start COURSE/LESSON`; None (and a message
+    naming what there is) when the course or lesson is not in the content."""
+    if opening is None or opening.course_id is None:
+        return "start"
+    course = content.courses.get(opening.course_id)
+    if course is None:
+        known = ", ".join(content.courses) or "none"
+        print(f"lessonloop: there is no course '{opening.course_id}' (courses: {known})", file=sys.stderr)
+        return None
+    lesson_id = opening.lesson_id or course.lessons[0].id
+    if course.lesson(lesson_id) is None:
+        known = ", ".join(lesson.id for lesson in course.lessons)
+        print(
+            f"lessonloop: course '{course.id}' has no lesson '{lesson_id}' (its lessons: {known})",
+            file=sys.stderr,
+        )
+        return None
+    return f"start {course.id}/{lesson_id}"
 
 
 def _faq_test(settings: Settings, question: str, locale: str | None) -> int:

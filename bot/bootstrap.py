@@ -68,11 +68,13 @@ def assemble(
     link_secret: str = "",
     public_url: str = "",
     attribution_days: int = 14,
+    every_lesson_open: bool = False,
 ) -> Core:
     """The core on `content` and `database`, handing off as `handoff` says; learners whose
     zone nobody told us are in `default_timezone`, and surveys sent on triggers keep
     `survey_quiet_days` apart, and a claimed outbox row is its sender's for `outbox_lease`
-    (the settings, already checked). Time is `clock`'s (the real one, except in tests)."""
+    (the settings, already checked). Time is `clock`'s (the real one, except in tests).
+    `every_lesson_open` is for an author's preview: any lesson starts by its name."""
     engine = Engine(
         content,
         database,
@@ -81,6 +83,7 @@ def assemble(
         default_zone=ZoneInfo(default_timezone),
         survey_quiet=timedelta(days=survey_quiet_days),
         link_secret=link_secret,
+        every_lesson_open=every_lesson_open,
     )
     return Core(
         engine=engine,

@@ -94,6 +94,7 @@ class Engine:
         default_zone: ZoneInfo | None = None,
         survey_quiet: timedelta = timedelta(days=30),
         link_secret: str = "",
+        every_lesson_open: bool = False,
     ) -> None:
         self.content = content
         self.database = database
@@ -103,6 +104,8 @@ class Engine:
         self.default_zone = default_zone or ZoneInfo("UTC")
         self.survey_quiet = survey_quiet
         self._link_secret = link_secret
+        self.every_lesson_open = every_lesson_open
+        """Set for an author's preview: any lesson starts by `start COURSE/LESSON`."""
 
     def overview(self, sender: Sender) -> Overview:
         """A learner's courses and results, read without changing anything: the door for
@@ -266,6 +269,7 @@ class Engine:
             default_zone=self.default_zone,
             survey_quiet=self.survey_quiet,
             link_secret=self._link_secret,
+            every_lesson_open=self.every_lesson_open,
         )
 
 

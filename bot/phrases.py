@@ -97,6 +97,12 @@ _PHRASES: dict[str, dict[str, str | Plural]] = {
         "ko": "📘 레슨 {number}/{total}: {title}",
     },
     "lesson_done": {"en": "✅ Lesson complete: {title}", "ko": "✅ 레슨 완료: {title}"},
+    "lesson_skipped": {"en": "⏭ Lesson skipped: {title}", "ko": "⏭ 레슨 건너뜀: {title}"},
+    "course_ended_skipped": {
+        "en": "That was the last lesson of “{title}”. "
+        "Take it again any time for the lessons you have not done.",
+        "ko": "“{title}” 코스의 마지막 레슨이었어요. 아직 듣지 않은 레슨은 언제든 다시 들을 수 있어요.",
+    },
     "next_lesson_prompt": {
         "en": "Ready for the next lesson, “{title}”?",
         "ko": "다음 레슨: “{title}”. 시작할까요?",
@@ -191,6 +197,18 @@ _PHRASES: dict[str, dict[str, str | Plural]] = {
             other="Would you like to retry the {count} questions you missed?",
         ),
         "ko": "틀린 {count}문항을 다시 풀어 볼까요?",
+    },
+    "quiz_retry_to_pass": {
+        "en": Plural(
+            "count",
+            one="To go on, pass the quiz: try the question you missed again.",
+            other="To go on, pass the quiz: try the {count} questions you missed again.",
+        ),
+        "ko": "다음으로 넘어가려면 퀴즈를 통과해야 해요. 틀린 {count}문항을 다시 풀어 보세요.",
+    },
+    "quiz_remedial": {
+        "en": "Let's go over “{title}” again, then try the quiz once more.",
+        "ko": "“{title}” 레슨을 다시 살펴본 다음, 퀴즈를 한 번 더 풀어 봐요.",
     },
     "quiz_retry": {"en": "Retry missed", "ko": "다시 풀기"},
     "continue": {"en": "Continue", "ko": "계속"},

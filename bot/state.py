@@ -22,6 +22,8 @@ class LessonFrame:
     lesson_id: str
     step: int
     """The step waiting for the learner, or the next one to run."""
+    skipped: bool = False
+    """A `goto: skip` was taken: the lesson ends as skipped, not completed."""
 
 
 @dataclass

@@ -56,6 +56,8 @@ class Turn:
     """The deployment's `default_timezone`, for learners nobody has told us the zone of."""
     survey_quiet: timedelta = timedelta(days=30)
     """The `survey_quiet_days` setting: no survey sent on a trigger sooner after another."""
+    every_lesson_open: bool = False
+    """An author's preview: `start COURSE/LESSON` opens any lesson, `open_lessons` or not."""
     link_secret: str = field(default="", repr=False)
     """The `link_secret` setting: signs and checks customers' and invite links ("" none)."""
 

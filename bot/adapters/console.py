@@ -83,13 +83,16 @@ def _numbered(choices: Iterable[Choice]) -> list[str]:
 
 def open_prompt(replies: Sequence[Reply], before: Prompt | None) -> Prompt | None:
     """The prompt whose buttons are live after `replies`: the newest one they show, else
-    `before` unless they took a button (a reply batch that only talks leaves it open)."""
+    `before` unless they took one of its buttons (a reply batch that only talks, or answers
+    another prompt, leaves it open)."""
     for reply in reversed(replies):
         if isinstance(reply, QuizQuestionReply | RatingScale):
             return reply
         if isinstance(reply, ChoicePrompt) and any(not choice.url for choice in reply.choices):
             return reply
-    if any(isinstance(reply, ChoiceAccepted) for reply in replies):
+    if before is not None and any(
+        isinstance(reply, ChoiceAccepted) and reply.prompt_id == before.prompt_id for reply in replies
+    ):
         return None
     return before
 
@@ -142,12 +145,17 @@ def chat(
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
     due: WhatIsDue | None = None,
+    first_line: str = "start",
 ) -> None:
     """Talk to the bot until end of input (or `quit` at a terminal). Without a `learner`
     name everyone at this terminal is the same anonymous learner, greeted as "there".
     What the bot says first (`due`) is shown when a line comes in, before its answer: a
     terminal is not written to while it waits for a line, so what fell due meanwhile (a
-    lesson, a reminder, a survey) comes then, and the line may answer it."""
+    lesson, a reminder, a survey) comes then, before the line is sent. A number or label
+    typed presses the button it named on the screen the learner typed it at, not one that
+    came meanwhile (a "1" meant for "Retry missed" is no score of 1 on a survey that came).
+    `first_line` is what the terminal sends for the learner first (`start COURSE/LESSON` for
+    a preview)."""
     interactive = stdin.isatty()
     user_id = learner or "learner"
     sender = Sender(Platform.CONSOLE, user_id, first_name=learner or "", locale_hint=locale)
@@ -176,7 +184,7 @@ def chat(
         buttons.show(prompt)
         stdout.flush()
 
-    send("start")
+    send(first_line)
     while True:
         if interactive:
             stdout.write("> ")
@@ -191,9 +199,9 @@ def chat(
             continue
         if not interactive:
             stdout.write(f"> {typed}\n")
+        pressed = buttons.press(typed)  # the buttons on screen when the line was typed
         if due is not None:
             show(due(user_id))
-        pressed = buttons.press(typed)
         send(None if pressed else typed, pressed)
 
 

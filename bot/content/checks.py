@@ -19,7 +19,15 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from bot.content.answer_paths import answers_before_steps
 from bot.content.errors import ContentError, PathPart, SourceFile, readable_path
-from bot.content.model import CSAT_BANDS, END_OF_LESSON, HOLDOUT, NPS_BANDS, OnWeekdays, Weekday
+from bot.content.model import (
+    CSAT_BANDS,
+    END_OF_LESSON,
+    HOLDOUT,
+    NPS_BANDS,
+    SKIP_LESSON,
+    OnWeekdays,
+    Weekday,
+)
 from bot.content.schedule_words import (
     Unreadable,
     read_cadence,
@@ -336,13 +344,13 @@ def _check_lesson(
         ((*where, "steps", n, "id"), step["id"]) for n, step in enumerate(steps) if _str(step.get("id"))
     ]
     errors = _duplicates(source, step_ids, "step")
-    errors += [source.error(path, "'end' is reserved for finishing a lesson; pick another step id")
-               for path, value in step_ids if value == END_OF_LESSON]  # fmt: skip
+    errors += [source.error(path, f"'{value}' is reserved for leaving a lesson; pick another step id")
+               for path, value in step_ids if value in (END_OF_LESSON, SKIP_LESSON)]  # fmt: skip
     names = list(dict.fromkeys(value for _, value in step_ids))
     listing = f"its step ids are: {', '.join(names)}" if names else "none of its steps has an id"
 
     def target(path: Path_, value: object, what: str) -> None:
-        if isinstance(value, str) and value != END_OF_LESSON and value not in names:
+        if isinstance(value, str) and value not in (END_OF_LESSON, SKIP_LESSON) and value not in names:
             message = f"lesson '{lesson.get('id')}' has no step with id '{value}' ({listing})"
             errors.append(source.error(path, f"{what} '{value}' points nowhere: {message}"))
 
@@ -371,6 +379,7 @@ def _check_lesson(
 
 def _check_quiz(source: SourceFile, index: _Index) -> list[ContentError]:
     errors = _duplicates(source, walk(source.data, "questions/*/id"), "question")
+    errors += _check_lesson_refs(source, walk(source.data, "on_fail/lesson"), index)
     for number, item in enumerate(_list(source.data.get("questions"))):
         question = _mapping(item)
         here: Path_ = ("questions", number)
@@ -421,8 +430,15 @@ def _check_survey(source: SourceFile, index: _Index) -> list[ContentError]:
 
 
 def _check_faq(source: SourceFile, index: _Index) -> list[ContentError]:
+    return _check_lesson_refs(source, walk(source.data, "entries/*/lesson"), index)
+
+
+def _check_lesson_refs(
+    source: SourceFile, refs: Iterable[tuple[Path_, object]], index: _Index
+) -> list[ContentError]:
+    """Each `COURSE/LESSON` names a lesson some course has."""
     errors = []
-    for path, value in walk(source.data, "entries/*/lesson"):
+    for path, value in refs:
         if not isinstance(value, str) or "/" not in value:
             continue
         course, lesson = value.split("/", 1)

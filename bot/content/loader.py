@@ -246,6 +246,7 @@ def _course(data: Mapping[str, Any], locale: str) -> m.Course:
         schedule=schedule,
         reminders=tuple(_read(read_delay(delay)) for delay in data.get("reminders", ())),
         review=m.ReviewSettings(review.get("per_day", per_day)),
+        open_lessons=data.get("open_lessons", False),
     )
 
 
@@ -324,7 +325,15 @@ def _quiz(data: Mapping[str, Any], locale: str) -> m.Quiz:
         retry_missed=data.get("retry_missed", False),
         default_locale=locale,
         intro=_maybe(data.get("intro"), locale),
+        on_fail=_on_fail(data.get("on_fail", "continue")),
     )
+
+
+def _on_fail(value: str | Mapping[str, str]) -> m.QuizFailure:
+    if isinstance(value, str):
+        return "retry" if value == "retry" else "continue"
+    course_id, _, lesson_id = value["lesson"].partition("/")
+    return m.LessonRef(course_id, lesson_id)
 
 
 def _question(question: Mapping[str, Any], locale: str) -> m.QuizQuestion:

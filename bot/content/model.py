@@ -14,6 +14,8 @@ from typing import Literal
 
 END_OF_LESSON = "end"
 """The `goto:` target that finishes a lesson."""
+SKIP_LESSON = "skip"
+"""The `goto:` target that leaves a lesson unfinished: recorded as skipped, not completed."""
 
 
 @dataclass(frozen=True)
@@ -156,8 +158,8 @@ class Lesson:
     steps: tuple[Step, ...]
 
     def index_of(self, step_id: str) -> int | None:
-        """The position of the step called `step_id`; `end` is one past the last step."""
-        if step_id == END_OF_LESSON:
+        """The position of the step called `step_id`; `end` and `skip` are one past the last."""
+        if step_id in (END_OF_LESSON, SKIP_LESSON):
             return len(self.steps)
         for index, step in enumerate(self.steps):
             if step.id == step_id:
@@ -250,6 +252,8 @@ class Course:
     reminders: tuple[timedelta, ...] = ()
     """Nudges for a lesson left unanswered: each delay counts from the message before it."""
     review: ReviewSettings = ReviewSettings(0)
+    open_lessons: bool = False
+    """Learners may start any lesson (`start COURSE/LESSON`), not only the one they are due."""
 
     def lesson(self, lesson_id: str) -> Lesson | None:
         return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
@@ -289,6 +293,15 @@ class QuizQuestion:
 
 
 @dataclass(frozen=True)
+class LessonRef:
+    course_id: str
+    lesson_id: str
+
+
+QuizFailure = Literal["continue", "retry"] | LessonRef
+
+
+@dataclass(frozen=True)
 class Quiz:
     id: str
     title: LocalText
@@ -298,6 +311,9 @@ class Quiz:
     retry_missed: bool
     default_locale: str
     intro: LocalText | None = None
+    on_fail: QuizFailure = "continue"
+    """What failing it means: the lesson goes on, the misses are asked until it is passed, or
+    a lesson is taken again (`LessonRef`) before the quiz."""
 
     def question(self, question_id: str) -> QuizQuestion | None:
         return next((question for question in self.questions if question.id == question_id), None)
@@ -380,12 +396,6 @@ class Survey:
 
 
 # --- FAQ ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LessonRef:
-    course_id: str
-    lesson_id: str
 
 
 @dataclass(frozen=True)

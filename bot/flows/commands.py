@@ -101,10 +101,22 @@ def start(turn: Turn, payload: str) -> None:
         payload = ""
     if payload:
         learner.source = learner.source or payload[:64]
-        course = turn.content.courses.get(payload)
+        course_id, _, lesson_id = payload.partition("/")
+        course = turn.content.courses.get(course_id)
+        lesson = course.lesson(lesson_id) if course is not None and lesson_id else None
+        if course is not None and lesson is not None and (course.open_lessons or turn.every_lesson_open):
+            turn.send_text(
+                turn.say("welcome_new" if turn.first_contact else "welcome_back", name=turn.first_name)
+            )
+            lessons.start_course(turn, course, source=course.id, lesson=lesson)
+            return
+        if course is not None and _in_the_middle_of(turn, course.id):
+            turn.send_text(turn.say("welcome_back", name=turn.first_name))
+            reshow(turn)
+            return
         if course is not None:
             turn.send_text(turn.say("welcome_new", name=turn.first_name))
-            lessons.start_course(turn, course, source=payload)
+            lessons.start_course(turn, course, source=course.id)
             return
     if turn.conversation.stack:
         turn.send_text(turn.say("welcome_back", name=turn.first_name))
@@ -138,8 +150,22 @@ def picked_course(turn: Turn, prompt: OpenPrompt, index: int) -> bool:
         turn.send_text(turn.say("unknown_course"))
         courses(turn, "")
         return True
+    frame = turn.conversation.stack[0] if _in_the_middle_of(turn, course.id) else None
+    lesson = course.lesson(frame.lesson_id) if isinstance(frame, LessonFrame) else None
+    if lesson is not None:
+        lessons.send_heading(turn, course, lesson)
+        reshow(turn)
+        return True
     lessons.start_course(turn, course)
     return True
+
+
+def _in_the_middle_of(turn: Turn, course_id: str) -> bool:
+    """A lesson of `course_id` is open (perhaps under its quiz or survey): going to the course
+    again (its link, the course list) comes back to the prompt that was open, rather than
+    starting the lesson over and losing the answers in between."""
+    stack = turn.conversation.stack
+    return bool(stack) and isinstance(stack[0], LessonFrame) and stack[0].course_id == course_id
 
 
 def reshow(turn: Turn) -> None:

@@ -12,6 +12,7 @@ import logging
 from datetime import timedelta
 
 from bot.content.model import (
+    SKIP_LESSON,
     AfterPrevious,
     AskChoice,
     AskText,
@@ -50,6 +51,8 @@ def enrolment_in(turn: Turn, course_id: str) -> EnrolmentRecord | None:
 def start_course(turn: Turn, course: Course, source: str | None = None, lesson: Lesson | None = None) -> None:
     """Enrol (or re-enrol) the learner and start the lesson they are due (or `lesson`)."""
     enrolment = enrolment_in(turn, course.id)
+    if enrolment is None and course.description is not None:
+        turn.send_text(turn.text(course.description))  # what the course is, before it starts
     if enrolment is None:
         enrolment = EnrolmentRecord(
             id=0,
@@ -64,7 +67,7 @@ def start_course(turn: Turn, course: Course, source: str | None = None, lesson: 
         )
         turn.enrolments.add(enrolment)
         turn.mark("enrolled", course.id, source)
-    elif enrolment.status == "completed":
+    elif enrolment.status in ("completed", SKIPPED_TO_THE_END):
         turn.send_text(turn.say("course_again", title=turn.text(course.title)))
         enrolment.status = "active"
         enrolment.lesson_id = course.lessons[0].id
@@ -76,6 +79,8 @@ def start_course(turn: Turn, course: Course, source: str | None = None, lesson: 
     start_lesson(turn, course, lesson or course.lesson(enrolment.lesson_id or "") or course.lessons[0])
 
 
+SKIPPED_TO_THE_END = "ended"
+"""An enrolment whose last lesson ended with some lessons skipped: over, not completed."""
 BUSY_RETRY = timedelta(hours=1)
 """A scheduled lesson that finds the learner in the middle of something waits this long."""
 
@@ -130,13 +135,18 @@ def _ask_time_zone_once(turn: Turn) -> None:
 def start_lesson(turn: Turn, course: Course, lesson: Lesson) -> None:
     """Begin `lesson` from its first step, replacing whatever flow was active."""
     turn.conversation.stack = [LessonFrame(course.id, lesson.id, 0)]
+    send_heading(turn, course, lesson)
+    turn.mark("lesson_started", f"{course.id}/{lesson.id}")
+    run(turn)
+
+
+def send_heading(turn: Turn, course: Course, lesson: Lesson) -> None:
+    """ "Lesson 2 of 5: ...", when a lesson starts or the learner comes back to it."""
     turn.about = f"{course.id}/{lesson.id}"
     number = course.lessons.index(lesson) + 1
     turn.send_text(
         turn.say("lesson_heading", number=number, total=len(course.lessons), title=turn.text(lesson.title))
     )
-    turn.mark("lesson_started", f"{course.id}/{lesson.id}")
-    run(turn)
 
 
 def _frame_content(turn: Turn, frame: LessonFrame) -> tuple[Course, Lesson] | None:
@@ -148,10 +158,12 @@ def _frame_content(turn: Turn, frame: LessonFrame) -> tuple[Course, Lesson] | No
     return course, lesson
 
 
-def _after(lesson: Lesson, index: int, step: Step) -> int:
+def _after(lesson: Lesson, index: int, step: Step, frame: LessonFrame | None = None) -> int:
     if step.goto:
         target = lesson.index_of(step.goto)
         if target is not None:
+            if frame is not None and step.goto == SKIP_LESSON:
+                frame.skipped = True
             return target
     return index + 1
 
@@ -168,7 +180,7 @@ def run(turn: Turn) -> None:
     course, lesson = found
     for _ in range(MAX_STEPS_PER_RUN):
         if frame.step >= len(lesson.steps):
-            _finish_lesson(turn, course, lesson)
+            _finish_lesson(turn, course, lesson, frame)
             return
         step = lesson.steps[frame.step]
         action = step.action
@@ -186,7 +198,7 @@ def run(turn: Turn) -> None:
             turn.send_text(turn.text(action.prompt))
             return
         if isinstance(action, RunQuiz | RunSurvey):
-            frame.step = _after(lesson, frame.step, step)
+            frame.step = _after(lesson, frame.step, step, frame)
             if isinstance(action, RunQuiz):
                 quizzes.start(turn, turn.content.quizzes[action.quiz_id])
             else:
@@ -199,9 +211,9 @@ def run(turn: Turn) -> None:
             frame.step = jump if jump is not None else frame.step + 1
             continue
         _send_step(turn, action)
-        frame.step = _after(lesson, frame.step, step)
+        frame.step = _after(lesson, frame.step, step, frame)
     log.error("lesson %s/%s ran %d steps without pausing; ending it", course.id, lesson.id, MAX_STEPS_PER_RUN)
-    _finish_lesson(turn, course, lesson)
+    _finish_lesson(turn, course, lesson, frame)
 
 
 def _send_step(turn: Turn, action: Say | ShowImage | ShowLink | CallToAction) -> None:
@@ -217,16 +229,29 @@ def _send_step(turn: Turn, action: Say | ShowImage | ShowLink | CallToAction) ->
         turn.send(ChoicePrompt(turn.text(action.text), (button,)))
 
 
-def _finish_lesson(turn: Turn, course: Course, lesson: Lesson) -> None:
-    turn.conversation.stack.clear()
+def _finish_lesson(turn: Turn, course: Course, lesson: Lesson, frame: LessonFrame) -> None:
+    """The lesson ended: completed, or skipped (`goto: skip`), which completion rates and
+    progress do not count; a lesson taken again after a failed quiz hands back to it."""
     turn.about = f"{course.id}/{lesson.id}"
+    stack = turn.conversation.stack
+    if len(stack) > 1:  # a lesson taken again after its quiz was failed: the quiz comes again
+        stack.pop()
+        turn.send_text(turn.say("lesson_done", title=turn.text(lesson.title)))
+        turn.mark("remedial_completed", f"{course.id}/{lesson.id}")
+        turn.caller_resumes = True
+        return
+    stack.clear()
     enrolment = enrolment_in(turn, course.id)
-    turn.send_text(turn.say("lesson_done", title=turn.text(lesson.title)))
-    turn.mark("lesson_completed", f"{course.id}/{lesson.id}")
+    if frame.skipped:
+        turn.send_text(turn.say("lesson_skipped", title=turn.text(lesson.title)))
+        turn.mark("lesson_skipped", f"{course.id}/{lesson.id}")
+    else:
+        turn.send_text(turn.say("lesson_done", title=turn.text(lesson.title)))
+        turn.mark("lesson_completed", f"{course.id}/{lesson.id}")
     if enrolment is None:
         return
     enrolment.last_activity_at = turn.now
-    if lesson.id not in enrolment.completed_lessons:
+    if not frame.skipped and lesson.id not in enrolment.completed_lessons:
         enrolment.completed_lessons = [*enrolment.completed_lessons, lesson.id]
     position = course.lessons.index(lesson)
     if position + 1 < len(course.lessons):
@@ -244,6 +269,12 @@ def _finish_lesson(turn: Turn, course: Course, lesson: Lesson) -> None:
         )
         return
     enrolment.lesson_id = None
+    if any(each.id not in enrolment.completed_lessons for each in course.lessons):
+        # The end, with lessons skipped: not a completed course (its rate stays honest).
+        enrolment.status = SKIPPED_TO_THE_END
+        turn.mark("course_ended", course.id, "lessons skipped")
+        turn.send_text(turn.say("course_ended_skipped", title=turn.text(course.title)))
+        return
     if enrolment.status != "completed":
         enrolment.status = "completed"
         enrolment.completed_at = turn.now
@@ -294,7 +325,8 @@ def answer_choice(turn: Turn, prompt: OpenPrompt, index: int) -> bool:
         turn.learner.answers = {**turn.learner.answers, action.store_as: option.value}
     turn.mark("lesson_answered", prompt.context, option.value)
     target = lesson.index_of(option.goto) if option.goto else None
-    frame.step = target if target is not None else _after(lesson, frame.step, step)
+    frame.skipped = frame.skipped or option.goto == SKIP_LESSON
+    frame.step = target if target is not None else _after(lesson, frame.step, step, frame)
     run(turn)
     return True
 
@@ -319,7 +351,7 @@ def answer_text(turn: Turn, text: str) -> None:
         turn.mark("lesson_answered", content_id, text)
     else:
         return
-    frame.step = _after(lesson, frame.step, step)
+    frame.step = _after(lesson, frame.step, step, frame)
     run(turn)
 
 
@@ -344,7 +376,10 @@ def reshow(turn: Turn) -> None:
 
 
 def next_lesson(turn: Turn, prompt: OpenPrompt, index: int) -> bool:
-    """The learner pressed "Next lesson" or "Later" after finishing a lesson."""
+    """The learner pressed "Next lesson" or "Later" after finishing a lesson; False (an
+    expired button) once they are in a lesson again, which it must not start over."""
+    if turn.conversation.stack:
+        return False
     turn.conversation.close_prompt(prompt.seq)
     turn.send(ChoiceAccepted(str(prompt.seq), prompt.labels[index]))
     if prompt.values[index] == "later":

@@ -113,6 +113,8 @@ def feedback(turn: Turn, prompt: OpenPrompt, index: int) -> bool:
     if row is None:
         return False
     value = prompt.values[index]
+    if value not in {"helped", "need_human"} and turn.conversation.stack:
+        return False  # the lesson was offered when nothing was open; now something is, and stays
     turn.conversation.close_prompt(prompt.seq)
     turn.send(ChoiceAccepted(str(prompt.seq), prompt.labels[index]))
     if value == "helped":
@@ -136,7 +138,8 @@ def feedback(turn: Turn, prompt: OpenPrompt, index: int) -> bool:
 
 
 def open_lesson(turn: Turn, reference: str) -> None:
-    """Start the lesson `course/lesson` that a FAQ answer pointed to."""
+    """Start the lesson `course/lesson` that a FAQ answer pointed to, and only that one: a
+    learner new to the course is enrolled straight into it (not sent through lesson 1 first)."""
     course_id, _, lesson_id = reference.partition("/")
     course = turn.content.courses.get(course_id)
     lesson = course.lesson(lesson_id) if course else None
@@ -144,8 +147,6 @@ def open_lesson(turn: Turn, reference: str) -> None:
         turn.send_text(turn.say("nothing_in_progress"))
         return
     if lessons.enrolment_in(turn, course.id) is None:
-        lessons.start_course(turn, course)
-        if course.lessons[0] is not lesson:
-            lessons.start_lesson(turn, course, lesson)
+        lessons.start_course(turn, course, lesson=lesson)
         return
     lessons.start_lesson(turn, course, lesson)

@@ -7,7 +7,7 @@ only the questions missed; its score is the learner's whole-quiz score after the
 
 from __future__ import annotations
 
-from bot.content.model import Course, QuestionType, Quiz, QuizQuestion
+from bot.content.model import Course, LessonRef, QuestionType, Quiz, QuizQuestion, RunQuiz
 from bot.messages import Choice, ChoiceAccepted, QuizQuestionReply
 from bot.schedule.review import next_review
 from bot.state import LessonFrame, OpenPrompt, PromptKind, QuizFrame, choice_id
@@ -227,19 +227,65 @@ def _finish(turn: Turn, frame: QuizFrame, quiz: Quiz) -> None:
     values = {"correct": frame.correct, "total": total, "percent": percent}
     turn.send_text(turn.say("quiz_pass" if passed else "quiz_fail", mark=quiz.pass_mark, **values))
     turn.mark("quiz_completed", quiz.id, f"{percent}% {'passed' if passed else 'failed'}")
-    if quiz.retry_missed and frame.missed:
+    if not passed and isinstance(quiz.on_fail, LessonRef) and _go_over_again(turn, quiz, quiz.on_fail):
+        return
+    if frame.missed and (quiz.retry_missed or _must_retry(frame, quiz)):
         frame.finished = True
         ask_after(turn)
         return
     turn.end_flow()
 
 
+def _must_retry(frame: QuizFrame, quiz: Quiz) -> bool:
+    """`on_fail: retry` and not passed yet: the misses are asked until it is."""
+    total = len(quiz.questions)
+    percent = round(100 * frame.correct / total) if total else 100
+    return quiz.on_fail == "retry" and percent < quiz.pass_mark
+
+
+def _go_over_again(turn: Turn, quiz: Quiz, remedial: LessonRef) -> bool:
+    """`on_fail: {lesson: ...}`: that lesson is taken again, on top of the one that ran the
+    quiz, which goes back to the quiz's step, so the quiz comes again when it ends."""
+    stack = turn.conversation.stack
+    beneath = stack[-2] if len(stack) > 1 else None
+    if not isinstance(beneath, LessonFrame):
+        return False
+    course = turn.content.courses.get(remedial.course_id)
+    lesson = course.lesson(remedial.lesson_id) if course is not None else None
+    host = turn.content.courses.get(beneath.course_id)
+    host_lesson = host.lesson(beneath.lesson_id) if host is not None else None
+    if course is None or lesson is None or host_lesson is None:
+        return False
+    steps = host_lesson.steps[: beneath.step]
+    quiz_steps = [n for n, step in enumerate(steps) if step.action == RunQuiz(quiz.id)]
+    if not quiz_steps:
+        return False
+    stack.pop()
+    beneath.step = quiz_steps[-1]
+    stack.append(LessonFrame(course.id, lesson.id, 0))
+    turn.send_text(turn.say("quiz_remedial", title=turn.text(lesson.title)))
+    turn.mark("remedial_started", f"{course.id}/{lesson.id}", quiz.id)
+    turn.caller_resumes = True
+    return True
+
+
 def ask_after(turn: Turn) -> None:
-    """Ask (again) whether to retry the missed questions: the quiz stays until answered."""
+    """Ask (again) whether to retry the missed questions: the quiz stays until answered.
+    A quiz that must be passed (`on_fail: retry`) offers no "Continue"."""
     frame = turn.conversation.active
     if not isinstance(frame, QuizFrame) or not frame.finished:
         return
     turn.about = frame.quiz_id
+    quiz = turn.content.quizzes.get(frame.quiz_id)
+    if quiz is not None and _must_retry(frame, quiz):
+        turn.ask(
+            turn.say("quiz_retry_to_pass", count=len(frame.missed)),
+            PromptKind.QUIZ_AFTER,
+            ["retry"],
+            [turn.say("quiz_retry")],
+            str(frame.attempt_id),
+        )
+        return
     turn.ask(
         turn.say("quiz_retry_prompt", count=len(frame.missed)),
         PromptKind.QUIZ_AFTER,

@@ -118,7 +118,12 @@ def test_the_console_speaks_as_a_terminal(database_url: str) -> None:
         "  3. Just looking around\n"
     )
     after_course = transcript.split("> 1\n", 1)[1]
-    assert after_course.startswith("  » Getting started with Tasklane\n📘 Lesson 1 of 5: Welcome\n")
+    assert after_course.startswith(
+        "  » Getting started with Tasklane\n"
+        "Five short lessons, ten minutes in all: set up your first project, bring in your team and "
+        "keep deadlines on track.\n"
+        "📘 Lesson 1 of 5: Welcome\n"
+    )
     assert transcript.split("> help\n", 1)[1].split("> progress\n")[0] == (
         phrase("help", "en") + "\n" + welcome_prompt
     )

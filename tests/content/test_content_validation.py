@@ -36,7 +36,8 @@ BROKEN = {
     "missing-id.yaml": "broken/missing-id.yaml:6:5: lesson 1 (lessons/0): missing 'id'",
     "unknown-key.yaml": (
         "broken/unknown-key.yaml:4:1: tittle: unknown key 'tittle' (did you mean 'title'? allowed "
-        "here: kind, id, default_locale, title, description, lessons, schedule, reminders, review)"
+        "here: kind, id, default_locale, title, description, open_lessons, lessons, schedule, reminders, "
+        "review)"
     ),
     "two-step-keys.yaml": (
         f"broken/two-step-keys.yaml:9:9: lesson 1, step 1 (lessons/0/steps/0): {STEPS} (this one has say and "
@@ -102,6 +103,10 @@ BROKEN = {
     "missing-default-locale.yaml": (
         "broken/missing-default-locale.yaml:8:5: lesson 1 (lessons/0/title): no 'en' text, "
         "the file's default_locale (this text has: ko)"
+    ),
+    "quiz-fail-unknown-lesson.yaml": (
+        "broken/quiz-fail-unknown-lesson.yaml:6:11: on_fail/lesson: lesson 'mini/welcom': "
+        "course 'mini' has no lesson 'welcom' (its lessons are: welcome, finish)"
     ),
     "faq-unknown-lesson.yaml": (
         "broken/faq-unknown-lesson.yaml:8:5: entry 1 (entries/0/lesson): lesson 'mini/welcom': "
