@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from bot.adapters.slack.app import EVENTS_PATH, SlackBot, slack_bot
+from bot.adapters.slack.pacing import ChannelPace
 from bot.adapters.slack.settings import SlackSettings
 from bot.engine import Engine
 from tests.cores import core_of
@@ -124,12 +125,14 @@ async def slack_world(
     fake: FakeSlack | None = None,
     *,
     public_url: str = "",
+    pace: ChannelPace | None = None,
     **settings: Any,
 ) -> AsyncIterator[World]:
     """The fake Slack (unless given one already running) and the adapter, running; fails
-    if any message broke Block Kit's rules. `public_url` is the deployment's setting."""
+    if any message broke Block Kit's rules. `public_url` is the deployment's setting;
+    `pace` replaces Slack's one message a second per channel (`ChannelPace(0)`: none)."""
     if fake is not None:
-        async with _adapter(engine, mode, fake, settings, public_url) as world:
+        async with _adapter(engine, mode, fake, settings, public_url=public_url, pace=pace) as world:
             yield world
         return
     fake = FakeSlack()
@@ -137,7 +140,7 @@ async def slack_world(
     fake.add_workspace(TEAM, BOT_TOKEN)
     fake.app_tokens.add(APP_TOKEN)
     try:
-        async with _adapter(engine, mode, fake, settings, public_url) as world:
+        async with _adapter(engine, mode, fake, settings, public_url=public_url, pace=pace) as world:
             yield world
     finally:
         await fake.stop()
@@ -146,12 +149,18 @@ async def slack_world(
 
 @asynccontextmanager
 async def _adapter(
-    engine: Engine, mode: Mode, fake: FakeSlack, settings: dict[str, Any], public_url: str = ""
+    engine: Engine,
+    mode: Mode,
+    fake: FakeSlack,
+    settings: dict[str, Any],
+    *,
+    public_url: str = "",
+    pace: ChannelPace | None = None,
 ) -> AsyncIterator[World]:
     core = replace(core_of(engine), public_url=public_url)
     async with (
         aiohttp.ClientSession() as session,
-        slack_bot(core, settings_for(fake, **settings)) as bot,
+        slack_bot(core, settings_for(fake, **settings), pace=pace) as bot,
     ):
         if mode == "http":
             url = f"http://127.0.0.1:{await bot.listen('127.0.0.1', 0)}"

@@ -12,6 +12,7 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
+from bot.adapters.slack.pacing import ChannelPace
 from bot.engine import Engine
 from storage.db import Database
 from storage.models import (
@@ -63,8 +64,12 @@ async def walk(learner: SlackLearner) -> None:
 def test_a_learner_takes_the_onboarding_course_quiz_survey_and_asks_questions_in_slack(
     mode: Mode, engine: Engine, database: Database
 ) -> None:
+    # Slack's pace (one message a second per channel) in HTTP mode; the socket run is about
+    # the transport, so it goes unpaced and the walk takes seconds instead of twenty.
+    pace = ChannelPace(0) if mode == "socket" else None
+
     async def scenario() -> None:
-        async with slack_world(engine, mode) as world:
+        async with slack_world(engine, mode, pace=pace) as world:
             world.fake.people["U0ANN"] = Person("Ann", "Lee", tz="Asia/Seoul", locale="en-US")
             learner = world.learner("U0ANN")
             await walk(learner)

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, select
 
+from bot.adapters.slack.pacing import ChannelPace
 from bot.engine import Engine
 from storage.db import Database
 from storage.models import InboxEntry, Learner
@@ -195,7 +196,7 @@ def test_no_field_left_out_or_of_another_type_gets_a_500(
     action = {**HOME_PRESS["actions"][0], "action_ts": "1.@@"}
 
     async def scenario() -> list[int]:
-        async with slack_world(engine) as world:
+        async with slack_world(engine, pace=ChannelPace(0)) as world:  # Slack's pace is not tried here
             learner = world.learner()
             await learner.say("courses")
             message = learner.dm()[-1]
