@@ -31,8 +31,6 @@ import platform
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -41,8 +39,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # this file's folder would hide the `telegram` package
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from sqlalchemy import create_engine, func, select  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
+from bench.databases import fresh_database  # noqa: E402
 from bench.readme import update_readme_row  # noqa: E402
 from bot.adapters.telegram.app import telegram_bot  # noqa: E402
 from bot.adapters.telegram.pacing import Pacing  # noqa: E402
@@ -55,11 +54,9 @@ from bot.delivery.sweep import DueSweep  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.service import run_on_serving_loop  # noqa: E402
 from storage.db import Database  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
 from storage.models import LearnerMessage  # noqa: E402
 from tests.cores import core_of  # noqa: E402
 from tests.delivery.due_crowd import people, seed, write_course  # noqa: E402
-from tests.postgres_schemas import fresh_schema_url  # noqa: E402
 from tests.telegram.fake_bot_api import TOKEN, FakeTelegram  # noqa: E402
 
 LIMIT = 30.0
@@ -202,25 +199,6 @@ def analyze(database: Database) -> None:
         connection.commit()
 
 
-@contextmanager
-def fresh_database(url: str | None) -> Iterator[Database]:
-    """An empty, migrated database: SQLite in a temporary folder, or a schema of its own in
-    the PostgreSQL database at `url` (dropped afterwards, so the database may be shared)."""
-    with tempfile.TemporaryDirectory() as folder, ExitStack() as cleanup:
-        if url is None:
-            url = f"sqlite:///{folder}/broadcast.db"
-        else:
-            admin = create_engine(url, isolation_level="AUTOCOMMIT")
-            cleanup.callback(admin.dispose)
-            url = cleanup.enter_context(fresh_schema_url(admin, prefix="bench"))
-        database = Database(url)
-        try:
-            upgrade(database)
-            yield database
-        finally:
-            database.dispose()
-
-
 def measure_start(
     database: Database, content: ContentPack, learners: int, *, campaign: bool
 ) -> dict[str, float]:
@@ -296,7 +274,7 @@ def main() -> None:
             (course / "campaign.yaml").write_text(CAMPAIGN, encoding="utf-8")
         content = load_content([course])
     load = os.getloadavg()[0]
-    with fresh_database(arguments.database_url) as database:
+    with fresh_database(arguments.database_url, "bench") as database:
         engine = Engine(content, database)
         seed(
             database,

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TextIO, cast
+from typing import TextIO, TypeVar, cast
 
 from rich.console import Console
 from rich.padding import Padding
@@ -34,11 +36,15 @@ from storage.db import Database
 from storage.metrics import Deflection, deflection_between
 from storage.retention import without_jit
 
+T = TypeVar("T")
+
 JSON_VERSION = 1
 TABLE_WIDTH = 120
 """Of a table written to a file or a pipe, which has no width of its own."""
 COHORT_PERIODS = 12
 """How many weeks or months of customer cohorts a report shows, ending with its own."""
+READERS = 4
+"""Sections read at once: the work is the database's, so more than the cores only waits."""
 
 
 class ReportError(ValueError):
@@ -97,44 +103,65 @@ def build_report(
     now: datetime,
 ) -> Report:
     """`now`: until when questions may be settled and courses completed (both still move
-    after the period ends)."""
+    after the period ends).
+
+    The sections are read side by side, each in a read-only transaction of its own: the
+    database does the work (on SQLite each reads a WAL snapshot without a lock), so a
+    report takes about as long as its slowest sections rather than all of them in turn.
+    Rows written while it is read may show in one section and not in another; a report of
+    a period that has ended is not affected."""
+    grain: Grain = "week" if period.kind in ("day", "week") else "month"
+    back = COHORT_PERIODS - 1
+    span = timedelta(weeks=back) if grain == "week" else timedelta(days=31 * back)
+    with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="report") as reads:
+
+        def read(work: Callable[[Session], T]) -> Future[T]:
+            return reads.submit(_reading, database, work)
+
+        cohorts = read(
+            lambda session: cohort_retention(
+                session,
+                unit="customer",
+                grain=grain,
+                kind="on",
+                first=period.last_day - span,
+                last=period.last_day,
+                zone=definitions.zone,
+                now=period.end,
+                segment=segment,
+                default_locale=default_locale,
+            )
+        )
+        retains = read(
+            lambda session: learning_retention(session, period, segment, definitions, default_locale)
+        )
+        stages = read(lambda session: lifecycle(session, period, segment, definitions, default_locale))
+        metrics = read(
+            lambda session: retention_metrics(session, period, segment, definitions, default_locale)
+        )
+        learning = read(lambda session: learning_report(session, period, segment, now, default_locale))
+        figures = read(lambda session: _deflection_of(session, period, segment, default_locale, now))
+        accounts = read(lambda session: accounts_report(session, period, segment, default_locale))
+        campaigns = read(lambda session: campaign_results(session, period, segment, default_locale))
+        return Report(
+            period,
+            segment,
+            definitions,
+            (*metrics.result(), _deflection(figures.result()), _completion(learning.result())),
+            cohorts.result(),
+            campaigns.result(),
+            figures.result(),
+            learning.result(),
+            retains.result(),
+            accounts.result(),
+            stages.result(),
+        )
+
+
+def _reading(database: Database, work: Callable[[Session], T]) -> T:
     with database.reading() as session:
         without_jit(session)
-        metrics, figures, learning = _metrics(
-            session, period, segment=segment, definitions=definitions, default_locale=default_locale, now=now
-        )
-        grain: Grain = "week" if period.kind in ("day", "week") else "month"
-        back = COHORT_PERIODS - 1
-        span = timedelta(weeks=back) if grain == "week" else timedelta(days=31 * back)
-        cohorts = cohort_retention(
-            session,
-            unit="customer",
-            grain=grain,
-            kind="on",
-            first=period.last_day - span,
-            last=period.last_day,
-            zone=definitions.zone,
-            now=period.end,
-            segment=segment,
-            default_locale=default_locale,
-        )
-        campaigns = campaign_results(session, period, segment, default_locale)
-        retains = learning_retention(session, period, segment, definitions, default_locale)
-        accounts = accounts_report(session, period, segment, default_locale)
-        stages = lifecycle(session, period, segment, definitions, default_locale)
-    return Report(
-        period,
-        segment,
-        definitions,
-        metrics,
-        cohorts,
-        campaigns,
-        figures,
-        learning,
-        retains,
-        accounts,
-        stages,
-    )
+        return work(session)
 
 
 def report_metrics(
@@ -152,7 +179,7 @@ def report_metrics(
         without_jit(session)
         return _metrics(
             session, period, segment=segment, definitions=definitions, default_locale=default_locale, now=now
-        )[0]
+        )
 
 
 def _metrics(
@@ -163,12 +190,18 @@ def _metrics(
     definitions: Definitions,
     default_locale: str,
     now: datetime,
-) -> tuple[tuple[Metric, ...], Deflection, LearningReport]:
-    learners = None if segment.everyone else segment_learners(segment, now, default_locale)
+) -> tuple[Metric, ...]:
     metrics = retention_metrics(session, period, segment, definitions, default_locale)
-    figures = deflection_between(session, period.start, now, until=period.end, learners=learners)
+    figures = _deflection_of(session, period, segment, default_locale, now)
     learning = learning_report(session, period, segment, now, default_locale)
-    return (*metrics, _deflection(figures), _completion(learning)), figures, learning
+    return (*metrics, _deflection(figures), _completion(learning))
+
+
+def _deflection_of(
+    session: Session, period: Period, segment: ReportSegment, default_locale: str, now: datetime
+) -> Deflection:
+    learners = None if segment.everyone else segment_learners(segment, now, default_locale)
+    return deflection_between(session, period.start, now, until=period.end, learners=learners)
 
 
 def _deflection(figures: Deflection) -> Metric:

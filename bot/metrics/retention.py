@@ -52,9 +52,10 @@ def retention_metrics(
     start, end = period.start, period.end
     customers = None if segment.everyone else segment_customers(segment, end, default_locale)
     learners = None if segment.everyone else segment_learners(segment, end, default_locale)
-    counts = queries.customer_counts(session, start, end, customers, definitions.active_days)
+    counts, revenue = queries.customers_and_revenue(
+        session, period.previous().start, start, end, customers=customers, active_days=definitions.active_days
+    )
     mrr = queries.mrr_movements(session, start, end, customers)
-    revenue = queries.existing_revenue(session, period.previous().start, start, end, customers)
     bought = queries.purchases(session, start, end, customers)
     answers = queries.nps_answers(session, start, end, learners)
     return (
